@@ -1,0 +1,85 @@
+import addressparser from 'nodemailer/lib/addressparser';
+import { ValidationError } from '../errors.js';
+import { assertHeaderSafe } from '../message/assert-header-safe.js';
+import type { Address, AddressListInput } from './address.js';
+import { validateAddress } from './validate-address.js';
+
+function invalid(field: string, value: unknown, reason: string): ValidationError {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return new ValidationError('INVALID_ADDRESS', `${field} ${shown} is not a valid address: ${reason}`, {
+    details: { field, value: typeof value === 'string' ? value : undefined },
+  });
+}
+
+function checkedAddress(field: string, raw: string, name: string | undefined): Address {
+  const result = validateAddress(raw);
+  if (!result.ok) throw invalid(field, raw, result.reason);
+  return name ? { address: result.address, name } : { address: result.address };
+}
+
+/**
+ * Parses one mailbox string. nodemailer's addressparser reads the display name (quoted
+ * names with commas included); the bare address must then stand in the input exactly,
+ * whole or between the final angle brackets, so a lenient parse can never route mail to
+ * an address the caller did not write.
+ */
+function parseMailboxString(field: string, input: string): Address {
+  const trimmed = input.trim();
+  if (trimmed === '') throw invalid(field, input, 'it is empty');
+  const parsed = addressparser(trimmed);
+  const [first] = parsed;
+  if (parsed.length !== 1 || first === undefined || first.group !== undefined) {
+    throw invalid(field, input, 'a string must hold exactly one address; pass an array for several');
+  }
+  const exact = trimmed === first.address || trimmed.endsWith(`<${first.address}>`);
+  if (!first.address || !exact) throw invalid(field, input, 'it is not local@domain');
+  return checkedAddress(field, first.address, first.name || undefined);
+}
+
+function parseAddressObject(field: string, input: object): Address {
+  const { address, name } = input as { address?: unknown; name?: unknown };
+  if (typeof address !== 'string') throw invalid(field, address, 'address must be a string');
+  assertHeaderSafe(address, `${field}.address`);
+  if (name !== undefined && typeof name !== 'string') {
+    throw new ValidationError('INVALID_INPUT', `${field}.name must be a string`, { details: { field } });
+  }
+  if (name !== undefined) assertHeaderSafe(name, `${field}.name`);
+  return checkedAddress(field, address.trim(), name?.trim() || undefined);
+}
+
+/**
+ * Parses and validates one address-list field (`to`, `cc`, `replyTo`…) into
+ * {@link Address}es. Throws `INVALID_ADDRESS`, `HEADER_INJECTION` or `INVALID_INPUT`
+ * naming the field and position of the bad value.
+ */
+export function parseAddressList(input: AddressListInput | undefined, field: string): Address[] {
+  if (input === undefined) return [];
+  const items: readonly unknown[] = Array.isArray(input) ? input : [input];
+  return items.map((item, index) => {
+    const where = Array.isArray(input) ? `${field}[${index}]` : field;
+    if (typeof item === 'string') {
+      assertHeaderSafe(item, where);
+      return parseMailboxString(where, item);
+    }
+    if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
+      return parseAddressObject(where, item);
+    }
+    throw new ValidationError(
+      'INVALID_ADDRESS',
+      `${where} must be an address string or { address, name }, got ${item === null ? 'null' : typeof item}`,
+      { details: { field: where } },
+    );
+  });
+}
+
+/** Parses a single-address field such as `from`. */
+export function parseAddress(input: unknown, field: string): Address {
+  if (Array.isArray(input)) {
+    throw new ValidationError('INVALID_ADDRESS', `${field} must be a single address`, {
+      details: { field },
+    });
+  }
+  const [address] = parseAddressList(input as AddressListInput, field);
+  if (address === undefined) throw invalid(field, input, 'it is missing');
+  return address;
+}

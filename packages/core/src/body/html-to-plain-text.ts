@@ -1,0 +1,19 @@
+import { compile } from 'html-to-text';
+
+// Compiled once: html-to-text builds its selector tables per options object.
+const convert = compile({
+  wordwrap: 78,
+  selectors: [
+    { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+    // cid: and data: sources mean nothing in a text part; keep the alt text only.
+    { selector: 'img', format: 'skip' },
+  ],
+});
+
+/**
+ * Turns an HTML body into a plain-text part a person can read: paragraphs and line
+ * breaks kept, links shown with their URL, script and style dropped, entities decoded.
+ */
+export function htmlToPlainText(html: string): string {
+  return convert(html);
+}

@@ -1,0 +1,89 @@
+import type { Address } from '../address/address.js';
+import { parseAddress } from '../address/parse-address.js';
+import type { AttachmentOptions } from '../attachments/attachment-options.js';
+import { ConfigError, MailroomError } from '../errors.js';
+import type { MailerConfig } from './mailer-config.js';
+
+/** A configuration after validation, with the sender parsed. */
+export interface ValidatedConfig extends Omit<MailerConfig, 'from'> {
+  from?: Address;
+}
+
+const KEYS = new Set(['from', 'backend', 'queue', 'attachments', 'failSilently']);
+const ATTACHMENT_KEYS = new Set(['maxBytes', 'maxTotalBytes', 'allowedDirs', 'allowPrivateNetworks', 'timeoutMs']);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function checkKeys(object: Record<string, unknown>, known: Set<string>, prefix: string): void {
+  for (const key of Object.keys(object)) {
+    if (!known.has(key)) throw new ConfigError(`${prefix}${key}`, 'unknown option');
+  }
+}
+
+function positiveInteger(value: unknown, key: string): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
+    throw new ConfigError(key, 'must be a positive integer');
+  }
+}
+
+function validateAttachments(value: unknown): AttachmentOptions | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) throw new ConfigError('attachments', 'must be an object');
+  checkKeys(value, ATTACHMENT_KEYS, 'attachments.');
+  positiveInteger(value.maxBytes, 'attachments.maxBytes');
+  positiveInteger(value.maxTotalBytes, 'attachments.maxTotalBytes');
+  positiveInteger(value.timeoutMs, 'attachments.timeoutMs');
+  const { allowedDirs, allowPrivateNetworks } = value;
+  if (
+    allowedDirs !== undefined &&
+    !(Array.isArray(allowedDirs) && allowedDirs.every((dir) => typeof dir === 'string' && dir !== ''))
+  ) {
+    throw new ConfigError('attachments.allowedDirs', 'must be an array of directory paths');
+  }
+  if (allowPrivateNetworks !== undefined && typeof allowPrivateNetworks !== 'boolean') {
+    throw new ConfigError('attachments.allowPrivateNetworks', 'must be a boolean');
+  }
+  return value as AttachmentOptions;
+}
+
+function validateBackend(value: unknown): MailerConfig['backend'] {
+  if (!isRecord(value) || typeof value.send !== 'function' || typeof value.name !== 'string') {
+    throw new ConfigError('backend', 'must be an EmailBackend ({ name, send(message) }), such as smtpBackend(...)');
+  }
+  return value as unknown as MailerConfig['backend'];
+}
+
+/**
+ * Checks a mailer configuration and fails with `CONFIG_INVALID` naming the key at
+ * fault: unknown keys (usually typos) included.
+ */
+export function validateConfig(config: unknown): ValidatedConfig {
+  if (!isRecord(config)) throw new ConfigError('config', 'must be an object');
+  checkKeys(config, KEYS, '');
+  let from: Address | undefined;
+  if (config.from !== undefined) {
+    try {
+      from = parseAddress(config.from, 'from');
+    } catch (error) {
+      throw new ConfigError('from', error instanceof MailroomError ? error.message : String(error), {
+        cause: error,
+      });
+    }
+  }
+  if (config.queue !== undefined && config.queue !== 'auto' && config.queue !== false) {
+    throw new ConfigError('queue', "must be 'auto' or false");
+  }
+  if (config.failSilently !== undefined && typeof config.failSilently !== 'boolean') {
+    throw new ConfigError('failSilently', 'must be a boolean');
+  }
+  const attachments = validateAttachments(config.attachments);
+  return {
+    backend: validateBackend(config.backend),
+    ...(from === undefined ? {} : { from }),
+    ...(config.queue === undefined ? {} : { queue: config.queue }),
+    ...(attachments === undefined ? {} : { attachments }),
+    ...(config.failSilently === undefined ? {} : { failSilently: config.failSilently }),
+  };
+}

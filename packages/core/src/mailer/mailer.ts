@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { ValidatedConfig } from '../config/validate-config.js';
+import { DeliveryError, MailroomError, ValidationError } from '../errors.js';
+import { resolveMessage } from '../message/resolve-message.js';
+import type { ResolvedMessage } from '../message/resolved-message.js';
+import type { SendEmailInput } from '../message/send-email-input.js';
+import type { MailerEventName, MailerEvents, MailerListener } from './mailer-events.js';
+import type { SendResult, SendSuccess } from './send-result.js';
+
+/** Options for {@link Mailer.sendMany}. */
+export interface SendManyOptions {
+  /** How many messages are in flight at once. Default 10. */
+  concurrency?: number;
+}
+
+/** A backend's own failure that is not a DeliveryError yet: assume a retry may help. */
+function asDeliveryError(error: unknown, backend: string): MailroomError {
+  if (error instanceof MailroomError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new DeliveryError('DELIVERY_TEMPORARY', `backend ${backend} failed: ${reason}`, { cause: error });
+}
+
+/**
+ * Sends email through one backend. Create it with `createMailer(config)`; use one per
+ * process and `close()` it on shutdown.
+ */
+export class Mailer {
+  readonly #config: ValidatedConfig;
+  readonly #events = new EventEmitter();
+  #closed = false;
+
+  /** Use `createMailer()`, which validates the configuration first. */
+  constructor(config: ValidatedConfig) {
+    this.#config = config;
+  }
+
+  /** Subscribes to an event. Returns a function that unsubscribes. */
+  on<E extends MailerEventName>(event: E, listener: MailerListener<E>): () => void {
+    this.#events.on(event, listener);
+    return () => this.#events.off(event, listener);
+  }
+
+  // A throwing listener must not turn a delivered email into a failed send.
+  #emit<E extends MailerEventName>(event: E, payload: MailerEvents[E]): void {
+    for (const listener of this.#events.listeners(event)) {
+      try {
+        (listener as MailerListener<E>)(payload);
+      } catch (error) {
+        process.emitWarning(`Mailroom "${event}" listener threw: ${String(error)}`, 'MailroomWarning');
+      }
+    }
+  }
+
+  /**
+   * Validates, renders and delivers one email. Throws a `MailroomError` on failure,
+   * or returns `{ ok: false, error }` when `failSilently` is on.
+   */
+  send(input: SendEmailInput): Promise<SendResult> {
+    const failSilently =
+      typeof input?.failSilently === 'boolean' ? input.failSilently : (this.#config.failSilently ?? false);
+    return this.#send(input, failSilently);
+  }
+
+  async #send(input: SendEmailInput, failSilently: boolean): Promise<SendResult> {
+    const id = randomUUID();
+    let message: ResolvedMessage | undefined;
+    try {
+      if (this.#closed) {
+        throw new DeliveryError('BACKEND_UNAVAILABLE', 'the mailer is closed');
+      }
+      message = await resolveMessage(input, {
+        id,
+        ...(this.#config.from === undefined ? {} : { from: this.#config.from }),
+        ...(this.#config.attachments === undefined ? {} : { attachments: this.#config.attachments }),
+      });
+      return await this.#deliver(message);
+    } catch (caught) {
+      if (!(caught instanceof MailroomError)) throw caught;
+      const messageId = message?.messageId;
+      this.#emit('failed', { id, ...(messageId === undefined ? {} : { messageId }), error: caught });
+      if (!failSilently) throw caught;
+      return {
+        ok: false,
+        status: 'failed',
+        id,
+        ...(messageId === undefined ? {} : { messageId, mode: 'sync' as const }),
+        error: caught,
+      };
+    }
+  }
+
+  async #deliver(message: ResolvedMessage): Promise<SendSuccess> {
+    const { backend } = this.#config;
+    const { id, messageId } = message;
+    this.#emit('sending', { id, messageId, mode: 'sync', backend: backend.name });
+    let info: Awaited<ReturnType<typeof backend.send>>;
+    try {
+      info = await backend.send(message);
+    } catch (error) {
+      throw asDeliveryError(error, backend.name);
+    }
+    this.#emit('sent', { id, messageId, mode: 'sync', accepted: info.accepted, rejected: info.rejected });
+    return {
+      ok: true,
+      status: 'sent',
+      id,
+      messageId,
+      mode: 'sync',
+      accepted: info.accepted,
+      rejected: info.rejected,
+    };
+  }
+
+  /**
+   * Sends several emails, `concurrency` at a time, and reports each outcome in input
+   * order. A failing email does not stop the others: its result is `{ ok: false, error }`.
+   */
+  async sendMany(inputs: readonly SendEmailInput[], options: SendManyOptions = {}): Promise<SendResult[]> {
+    if (!Array.isArray(inputs)) {
+      throw new ValidationError('INVALID_INPUT', 'sendMany expects an array of emails', {
+        details: { field: 'inputs' },
+      });
+    }
+    const concurrency = options.concurrency ?? 10;
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+      throw new ValidationError('INVALID_INPUT', 'concurrency must be a positive integer', {
+        details: { field: 'concurrency' },
+      });
+    }
+    const results = new Array<SendResult>(inputs.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < inputs.length) {
+        const index = next++;
+        const input = inputs[index] as SendEmailInput;
+        results[index] = await this.#send(input, true);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
+    return results;
+  }
+
+  /** Checks that the backend can deliver, when it supports a check. */
+  async verify(): Promise<void> {
+    await this.#config.backend.verify?.();
+  }
+
+  /** Stops accepting emails and closes the backend's connections. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#config.backend.close?.();
+  }
+}

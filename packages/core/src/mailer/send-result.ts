@@ -1,0 +1,40 @@
+import type { MailroomError } from '../errors.js';
+
+/** How a message went out: delivered now, or handed to a queue. */
+export type DeliveryMode = 'sync' | 'queue';
+
+/** A successful send. */
+export interface SendSuccess {
+  ok: true;
+  /** `sent`: delivered by the backend; `queued`: safely stored for a worker. */
+  status: 'sent' | 'queued';
+  /** Mailroom's id for this send (the queue job id when queued). */
+  id: string;
+  /** The RFC 5322 Message-ID. */
+  messageId?: string;
+  /** Delivered synchronously or queued. */
+  mode: DeliveryMode;
+  /** Queue name, when queued. */
+  queue?: string;
+  /** Recipients the server accepted (synchronous delivery). */
+  accepted?: string[];
+  /** Recipients the server refused (synchronous delivery). */
+  rejected?: string[];
+}
+
+/** A failed send, returned instead of thrown when `failSilently` is on. */
+export interface SendFailure {
+  ok: false;
+  status: 'failed';
+  /** Mailroom's id for this attempt. */
+  id: string;
+  /** The Message-ID, when the message got far enough to have one. */
+  messageId?: string;
+  /** How delivery was attempted, when it got that far. */
+  mode?: DeliveryMode;
+  /** What went wrong. */
+  error: MailroomError;
+}
+
+/** The outcome of `send()` / `sendEmail()`. */
+export type SendResult = SendSuccess | SendFailure;

@@ -1,0 +1,56 @@
+import { ValidationError } from '../errors.js';
+import { assertHeaderSafe } from './assert-header-safe.js';
+
+// RFC 5322 field-name: printable US-ASCII except the colon.
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
+// Headers Mailroom writes itself from validated fields; a custom copy would bypass
+// validation (a Bcc header would leak recipients) or break the MIME structure.
+const RESERVED = new Set([
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'reply-to',
+  'sender',
+  'subject',
+  'date',
+  'message-id',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'content-disposition',
+]);
+
+/** Validates custom headers: names and values must be safe and not reserved. */
+export function validateHeaders(headers: unknown): Record<string, string> {
+  if (headers === undefined) return {};
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) {
+    throw new ValidationError('INVALID_INPUT', 'headers must be an object of name: value strings', {
+      details: { field: 'headers' },
+    });
+  }
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const field = `headers[${JSON.stringify(name)}]`;
+    assertHeaderSafe(name, `${field} name`);
+    if (!FIELD_NAME.test(name)) {
+      throw new ValidationError('INVALID_INPUT', `${field} is not a valid header name`, {
+        details: { field },
+      });
+    }
+    if (RESERVED.has(name.toLowerCase())) {
+      throw new ValidationError(
+        'INVALID_INPUT',
+        `${field} is set by Mailroom; use the matching sendEmail field instead`,
+        { details: { field } },
+      );
+    }
+    if (typeof value !== 'string') {
+      throw new ValidationError('INVALID_INPUT', `${field} must be a string`, { details: { field } });
+    }
+    assertHeaderSafe(value, field);
+    result[name] = value;
+  }
+  return result;
+}

@@ -1,0 +1,49 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { MailComposerAttachment, MailComposerOptions } from 'nodemailer/lib/mail-composer';
+import type { ResolvedAttachment } from '../attachments/resolved-attachment.js';
+import type { ResolvedMessage } from '../message/resolved-message.js';
+
+// Opens the file only when the composer first pulls from it, so a send that fails
+// before writing this part leaves no descriptor open, and a retry reads afresh.
+async function* readLazily(path: string): AsyncGenerator<Buffer> {
+  yield* createReadStream(path);
+}
+
+function toComposerAttachment(attachment: ResolvedAttachment): MailComposerAttachment {
+  const { source } = attachment;
+  return {
+    filename: attachment.filename,
+    contentType: attachment.contentType,
+    contentDisposition: attachment.inline ? 'inline' : 'attachment',
+    ...(attachment.cid === undefined ? {} : { cid: attachment.cid }),
+    content:
+      source.kind === 'bytes'
+        ? Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength)
+        : Readable.from(readLazily(source.path), { objectMode: false }),
+  };
+}
+
+/**
+ * Maps a resolved message to nodemailer's message options: the one MIME composition
+ * both the SMTP and the Console backend use. Bcc is never passed as a field (it exists
+ * only in the envelope), and nodemailer may neither read files nor fetch URLs itself.
+ */
+export function toMailOptions(message: ResolvedMessage): MailComposerOptions {
+  return {
+    from: message.from,
+    to: message.to,
+    cc: message.cc,
+    replyTo: message.replyTo,
+    subject: message.subject,
+    messageId: message.messageId,
+    date: message.date,
+    text: message.text,
+    ...(message.html === undefined ? {} : { html: message.html }),
+    headers: message.headers,
+    attachments: message.attachments.map(toComposerAttachment),
+    envelope: { from: message.envelope.from, to: message.envelope.to },
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * Private test support shared by the Mailroom packages' suites.
+ * @packageDocumentation
+ */
+export {
+  type ReceivedMessage,
+  type SmtpReply,
+  type SmtpSink,
+  type SmtpSinkOptions,
+  startSmtpSink,
+} from './smtp-sink.js';
