@@ -3,7 +3,11 @@
 import { consoleBackend } from '@mailroom/backend-console';
 import { configureMail, sendEmail } from '@mailroom/core';
 
-configureMail({ from: 'Mailroom Demo <demo@example.com>', backend: consoleBackend(), queue: false });
+configureMail({
+  from: 'Mailroom Demo <demo@example.com>',
+  backend: consoleBackend(),
+  queue: false,
+});
 
 const result = await sendEmail({
   to: ['Alice Example <alice@example.com>', 'bob@example.com'],

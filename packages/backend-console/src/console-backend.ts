@@ -51,11 +51,15 @@ export class ConsoleBackend implements EmailBackend {
 
 /** Creates the Console backend for development: nothing is sent, everything is shown. */
 export function consoleBackend(options: ConsoleBackendOptions = {}): ConsoleBackend {
-  if (options === null || typeof options !== 'object') throw new ConfigError('console', 'options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new ConfigError('console', 'options must be an object');
   if (options.write !== undefined && typeof options.write !== 'function') {
     throw new ConfigError('write', 'must be a function');
   }
-  if (options.emlDir !== undefined && (typeof options.emlDir !== 'string' || options.emlDir === '')) {
+  if (
+    options.emlDir !== undefined &&
+    (typeof options.emlDir !== 'string' || options.emlDir === '')
+  ) {
     throw new ConfigError('emlDir', 'must be a directory path');
   }
   return new ConsoleBackend(options);

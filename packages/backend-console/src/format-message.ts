@@ -6,7 +6,8 @@ function formatSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-const list = (addresses: Address[]): string => addresses.map((a) => a.address).join(', ') || '(none)';
+const list = (addresses: Address[]): string =>
+  addresses.map((a) => a.address).join(', ') || '(none)';
 
 /**
  * Lays out a message for a terminal: the envelope (bcc included, as it only exists

@@ -37,7 +37,10 @@ export function parseSmtpUrl(url: string): SmtpBackendOptions {
     secure,
   };
   if (parsed.username) {
-    options.auth = { user: decode(parsed.username, 'url.user'), pass: decode(parsed.password, 'url.password') };
+    options.auth = {
+      user: decode(parsed.username, 'url.user'),
+      pass: decode(parsed.password, 'url.password'),
+    };
   }
   for (const [name, value] of parsed.searchParams) {
     if (name === 'requireTLS') options.requireTLS = booleanParam(value, `url?${name}`);

@@ -24,7 +24,9 @@ export class SmtpBackend implements EmailBackend {
       port: options.port ?? (secure ? 465 : 587),
       secure,
       requireTLS: options.requireTLS ?? false,
-      ...(options.auth === undefined ? {} : { auth: { user: options.auth.user, pass: options.auth.pass } }),
+      ...(options.auth === undefined
+        ? {}
+        : { auth: { user: options.auth.user, pass: options.auth.pass } }),
       pool: options.pool ?? true,
       maxConnections: options.maxConnections ?? 5,
       maxMessages: options.maxMessages ?? 100,
@@ -82,8 +84,10 @@ export class SmtpBackend implements EmailBackend {
  * key); `url` may stand in for host, port, secure and auth.
  */
 export function smtpBackend(options: SmtpBackendOptions): SmtpBackend {
-  if (options === null || typeof options !== 'object') throw new ConfigError('smtp', 'options must be an object');
-  const merged = options.url === undefined ? options : { ...parseSmtpUrl(options.url), ...withoutUrl(options) };
+  if (options === null || typeof options !== 'object')
+    throw new ConfigError('smtp', 'options must be an object');
+  const merged =
+    options.url === undefined ? options : { ...parseSmtpUrl(options.url), ...withoutUrl(options) };
   validateSmtpOptions(merged);
   return new SmtpBackend(merged);
 }

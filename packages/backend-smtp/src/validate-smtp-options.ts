@@ -33,7 +33,8 @@ function optional(value: unknown, test: (value: unknown) => boolean): boolean {
 
 const isString = (value: unknown): boolean => typeof value === 'string' && value !== '';
 const isBoolean = (value: unknown): boolean => typeof value === 'boolean';
-const isPositiveInteger = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) > 0;
+const isPositiveInteger = (value: unknown): boolean =>
+  Number.isSafeInteger(value) && (value as number) > 0;
 
 /** Checks backend options and fails with `CONFIG_INVALID` naming the key at fault. */
 export function validateSmtpOptions(options: unknown): asserts options is SmtpBackendOptions {
@@ -42,12 +43,22 @@ export function validateSmtpOptions(options: unknown): asserts options is SmtpBa
   for (const key of Object.keys(o)) check(KEYS.has(key), key, 'unknown option');
   check(typeof o.host === 'string' && o.host !== '', 'host', 'is required (or give url)');
   check(
-    optional(o.port, (port) => Number.isInteger(port) && (port as number) > 0 && (port as number) < 65536),
+    optional(
+      o.port,
+      (port) => Number.isInteger(port) && (port as number) > 0 && (port as number) < 65536,
+    ),
     'port',
     'must be an integer from 1 to 65535',
   );
-  for (const key of ['secure', 'requireTLS', 'pool']) check(optional(o[key], isBoolean), key, 'must be a boolean');
-  for (const key of ['maxConnections', 'maxMessages', 'connectionTimeoutMs', 'greetingTimeoutMs', 'socketTimeoutMs']) {
+  for (const key of ['secure', 'requireTLS', 'pool'])
+    check(optional(o[key], isBoolean), key, 'must be a boolean');
+  for (const key of [
+    'maxConnections',
+    'maxMessages',
+    'connectionTimeoutMs',
+    'greetingTimeoutMs',
+    'socketTimeoutMs',
+  ]) {
     check(optional(o[key], isPositiveInteger), key, 'must be a positive integer');
   }
   check(optional(o.name, isString), 'name', 'must be a non-empty string');
@@ -61,7 +72,11 @@ export function validateSmtpOptions(options: unknown): asserts options is SmtpBa
     check(isRecord(o.tls), 'tls', 'must be an object');
     const tls = o.tls as Record<string, unknown>;
     for (const key of Object.keys(tls)) check(TLS_KEYS.has(key), `tls.${key}`, 'unknown option');
-    check(optional(tls.rejectUnauthorized, isBoolean), 'tls.rejectUnauthorized', 'must be a boolean');
+    check(
+      optional(tls.rejectUnauthorized, isBoolean),
+      'tls.rejectUnauthorized',
+      'must be a boolean',
+    );
     check(optional(tls.servername, isString), 'tls.servername', 'must be a non-empty string');
     check(
       optional(tls.minVersion, (v) => v === 'TLSv1.2' || v === 'TLSv1.3'),

@@ -79,7 +79,12 @@ export class MailroomError extends Error {
   }
 
   /** A JSON-safe view of the error, used in job payloads and logs. */
-  toJSON(): { name: string; code: MailroomErrorCode; message: string; details: MailroomErrorDetails } {
+  toJSON(): {
+    name: string;
+    code: MailroomErrorCode;
+    message: string;
+    details: MailroomErrorDetails;
+  } {
     return { name: this.name, code: this.code, message: this.message, details: this.details };
   }
 }

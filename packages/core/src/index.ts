@@ -14,7 +14,10 @@ export type {
   AttachmentInput,
   ContentAttachment,
 } from './attachments/attachment-input.js';
-export { type AttachmentOptions, DEFAULT_MAX_ATTACHMENT_BYTES } from './attachments/attachment-options.js';
+export {
+  type AttachmentOptions,
+  DEFAULT_MAX_ATTACHMENT_BYTES,
+} from './attachments/attachment-options.js';
 export type { AttachmentSource, ResolvedAttachment } from './attachments/resolved-attachment.js';
 export type { DeliveryInfo, EmailBackend } from './backend/email-backend.js';
 export { htmlToPlainText } from './body/html-to-plain-text.js';
@@ -23,11 +26,21 @@ export type { MailerConfig } from './config/mailer-config.js';
 export { mailerConfigFromEnv } from './config/mailer-config-from-env.js';
 export * from './errors.js';
 export { createMailer } from './mailer/create-mailer.js';
-export { closeDefaultMailer, configureMail, getDefaultMailer, sendEmail } from './mailer/default-mailer.js';
+export {
+  closeDefaultMailer,
+  configureMail,
+  getDefaultMailer,
+  sendEmail,
+} from './mailer/default-mailer.js';
 export { Mailer, type SendManyOptions } from './mailer/mailer.js';
-export type { MailerEventBase, MailerEventName, MailerEvents, MailerListener } from './mailer/mailer-events.js';
+export type {
+  MailerEventBase,
+  MailerEventName,
+  MailerEvents,
+  MailerListener,
+} from './mailer/mailer-events.js';
 export type { DeliveryMode, SendFailure, SendResult, SendSuccess } from './mailer/send-result.js';
-export { resolveMessage, type ResolveMessageOptions } from './message/resolve-message.js';
+export { type ResolveMessageOptions, resolveMessage } from './message/resolve-message.js';
 export type { Envelope, ResolvedMessage } from './message/resolved-message.js';
 export type { EmailPriority, SendEmailInput } from './message/send-email-input.js';
 export { composeMime, composeMimeStream } from './mime/compose-mime.js';

@@ -77,7 +77,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     logger: false,
     closeTimeout: 500,
     onAuth(auth, _session, callback) {
-      const ok = options.auth && auth.username === options.auth.user && auth.password === options.auth.pass;
+      const ok =
+        options.auth && auth.username === options.auth.user && auth.password === options.auth.pass;
       if (ok) callback(null, { user: auth.username });
       else callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }));
     },
@@ -126,7 +127,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const deadline = Date.now() + timeoutMs;
       while (messages.length < count) {
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`SMTP sink: expected ${count} messages, got ${messages.length}`);
+        if (left <= 0)
+          throw new Error(`SMTP sink: expected ${count} messages, got ${messages.length}`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
           waiters.push(() => {

@@ -6,9 +6,13 @@ import { validateAddress } from './validate-address.js';
 
 function invalid(field: string, value: unknown, reason: string): ValidationError {
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return new ValidationError('INVALID_ADDRESS', `${field} ${shown} is not a valid address: ${reason}`, {
-    details: { field, value: typeof value === 'string' ? value : undefined },
-  });
+  return new ValidationError(
+    'INVALID_ADDRESS',
+    `${field} ${shown} is not a valid address: ${reason}`,
+    {
+      details: { field, value: typeof value === 'string' ? value : undefined },
+    },
+  );
 }
 
 function checkedAddress(field: string, raw: string, name: string | undefined): Address {
@@ -29,7 +33,11 @@ function parseMailboxString(field: string, input: string): Address {
   const parsed = addressparser(trimmed);
   const [first] = parsed;
   if (parsed.length !== 1 || first === undefined || first.group !== undefined) {
-    throw invalid(field, input, 'a string must hold exactly one address; pass an array for several');
+    throw invalid(
+      field,
+      input,
+      'a string must hold exactly one address; pass an array for several',
+    );
   }
   const exact = trimmed === first.address || trimmed.endsWith(`<${first.address}>`);
   if (!first.address || !exact) throw invalid(field, input, 'it is not local@domain');
@@ -41,7 +49,9 @@ function parseAddressObject(field: string, input: object): Address {
   if (typeof address !== 'string') throw invalid(field, address, 'address must be a string');
   assertHeaderSafe(address, `${field}.address`);
   if (name !== undefined && typeof name !== 'string') {
-    throw new ValidationError('INVALID_INPUT', `${field}.name must be a string`, { details: { field } });
+    throw new ValidationError('INVALID_INPUT', `${field}.name must be a string`, {
+      details: { field },
+    });
   }
   if (name !== undefined) assertHeaderSafe(name, `${field}.name`);
   return checkedAddress(field, address.trim(), name?.trim() || undefined);

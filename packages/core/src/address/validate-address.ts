@@ -19,7 +19,8 @@ export function validateAddress(
   if (at <= 0 || at === address.length - 1) return { ok: false, reason: 'it is not local@domain' };
   const local = address.slice(0, at);
   const domain = address.slice(at + 1);
-  if (local.length > 64) return { ok: false, reason: 'the local part is longer than 64 characters' };
+  if (local.length > 64)
+    return { ok: false, reason: 'the local part is longer than 64 characters' };
   if (!DOT_ATOM.test(local)) return { ok: false, reason: 'the local part has invalid characters' };
   if (domain.startsWith('[')) return { ok: false, reason: 'address literals are not accepted' };
   const asciiDomain = domainToASCII(domain.toLowerCase());

@@ -26,7 +26,12 @@ function resolveOne(input: unknown, index: number, maxBytes: number): ResolvedAt
   const fallbackName = `attachment-${index + 1}.bin`;
   if (input instanceof Uint8Array) {
     return checkSize(
-      { filename: fallbackName, contentType: 'application/octet-stream', inline: false, bytes: input },
+      {
+        filename: fallbackName,
+        contentType: 'application/octet-stream',
+        inline: false,
+        bytes: input,
+      },
       field,
       maxBytes,
     );
@@ -54,7 +59,8 @@ function resolveOne(input: unknown, index: number, maxBytes: number): ResolvedAt
     {
       filename: name || fallbackName,
       contentType:
-        contentType ?? (typeof content === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream'),
+        contentType ??
+        (typeof content === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream'),
       inline: object.inline === true,
       ...(cid === undefined ? {} : { cid }),
       bytes,

@@ -10,7 +10,13 @@ export interface ValidatedConfig extends Omit<MailerConfig, 'from'> {
 }
 
 const KEYS = new Set(['from', 'backend', 'queue', 'attachments', 'failSilently']);
-const ATTACHMENT_KEYS = new Set(['maxBytes', 'maxTotalBytes', 'allowedDirs', 'allowPrivateNetworks', 'timeoutMs']);
+const ATTACHMENT_KEYS = new Set([
+  'maxBytes',
+  'maxTotalBytes',
+  'allowedDirs',
+  'allowPrivateNetworks',
+  'timeoutMs',
+]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -38,7 +44,10 @@ function validateAttachments(value: unknown): AttachmentOptions | undefined {
   const { allowedDirs, allowPrivateNetworks } = value;
   if (
     allowedDirs !== undefined &&
-    !(Array.isArray(allowedDirs) && allowedDirs.every((dir) => typeof dir === 'string' && dir !== ''))
+    !(
+      Array.isArray(allowedDirs) &&
+      allowedDirs.every((dir) => typeof dir === 'string' && dir !== '')
+    )
   ) {
     throw new ConfigError('attachments.allowedDirs', 'must be an array of directory paths');
   }
@@ -50,7 +59,10 @@ function validateAttachments(value: unknown): AttachmentOptions | undefined {
 
 function validateBackend(value: unknown): MailerConfig['backend'] {
   if (!isRecord(value) || typeof value.send !== 'function' || typeof value.name !== 'string') {
-    throw new ConfigError('backend', 'must be an EmailBackend ({ name, send(message) }), such as smtpBackend(...)');
+    throw new ConfigError(
+      'backend',
+      'must be an EmailBackend ({ name, send(message) }), such as smtpBackend(...)',
+    );
   }
   return value as unknown as MailerConfig['backend'];
 }
@@ -67,9 +79,13 @@ export function validateConfig(config: unknown): ValidatedConfig {
     try {
       from = parseAddress(config.from, 'from');
     } catch (error) {
-      throw new ConfigError('from', error instanceof MailroomError ? error.message : String(error), {
-        cause: error,
-      });
+      throw new ConfigError(
+        'from',
+        error instanceof MailroomError ? error.message : String(error),
+        {
+          cause: error,
+        },
+      );
     }
   }
   if (config.queue !== undefined && config.queue !== 'auto' && config.queue !== false) {

@@ -1,5 +1,5 @@
-import { mailerConfigFromEnv } from '../config/mailer-config-from-env.js';
 import type { MailerConfig } from '../config/mailer-config.js';
+import { mailerConfigFromEnv } from '../config/mailer-config-from-env.js';
 import type { SendEmailInput } from '../message/send-email-input.js';
 import { createMailer } from './create-mailer.js';
 import type { Mailer } from './mailer.js';

@@ -18,7 +18,9 @@ export interface SendManyOptions {
 function asDeliveryError(error: unknown, backend: string): MailroomError {
   if (error instanceof MailroomError) return error;
   const reason = error instanceof Error ? error.message : String(error);
-  return new DeliveryError('DELIVERY_TEMPORARY', `backend ${backend} failed: ${reason}`, { cause: error });
+  return new DeliveryError('DELIVERY_TEMPORARY', `backend ${backend} failed: ${reason}`, {
+    cause: error,
+  });
 }
 
 /**
@@ -47,7 +49,10 @@ export class Mailer {
       try {
         (listener as MailerListener<E>)(payload);
       } catch (error) {
-        process.emitWarning(`Mailroom "${event}" listener threw: ${String(error)}`, 'MailroomWarning');
+        process.emitWarning(
+          `Mailroom "${event}" listener threw: ${String(error)}`,
+          'MailroomWarning',
+        );
       }
     }
   }
@@ -58,7 +63,9 @@ export class Mailer {
    */
   send(input: SendEmailInput): Promise<SendResult> {
     const failSilently =
-      typeof input?.failSilently === 'boolean' ? input.failSilently : (this.#config.failSilently ?? false);
+      typeof input?.failSilently === 'boolean'
+        ? input.failSilently
+        : (this.#config.failSilently ?? false);
     return this.#send(input, failSilently);
   }
 
@@ -72,13 +79,19 @@ export class Mailer {
       message = await resolveMessage(input, {
         id,
         ...(this.#config.from === undefined ? {} : { from: this.#config.from }),
-        ...(this.#config.attachments === undefined ? {} : { attachments: this.#config.attachments }),
+        ...(this.#config.attachments === undefined
+          ? {}
+          : { attachments: this.#config.attachments }),
       });
       return await this.#deliver(message);
     } catch (caught) {
       if (!(caught instanceof MailroomError)) throw caught;
       const messageId = message?.messageId;
-      this.#emit('failed', { id, ...(messageId === undefined ? {} : { messageId }), error: caught });
+      this.#emit('failed', {
+        id,
+        ...(messageId === undefined ? {} : { messageId }),
+        error: caught,
+      });
       if (!failSilently) throw caught;
       return {
         ok: false,
@@ -100,7 +113,13 @@ export class Mailer {
     } catch (error) {
       throw asDeliveryError(error, backend.name);
     }
-    this.#emit('sent', { id, messageId, mode: 'sync', accepted: info.accepted, rejected: info.rejected });
+    this.#emit('sent', {
+      id,
+      messageId,
+      mode: 'sync',
+      accepted: info.accepted,
+      rejected: info.rejected,
+    });
     return {
       ok: true,
       status: 'sent',
@@ -116,7 +135,10 @@ export class Mailer {
    * Sends several emails, `concurrency` at a time, and reports each outcome in input
    * order. A failing email does not stop the others: its result is `{ ok: false, error }`.
    */
-  async sendMany(inputs: readonly SendEmailInput[], options: SendManyOptions = {}): Promise<SendResult[]> {
+  async sendMany(
+    inputs: readonly SendEmailInput[],
+    options: SendManyOptions = {},
+  ): Promise<SendResult[]> {
     if (!Array.isArray(inputs)) {
       throw new ValidationError('INVALID_INPUT', 'sendMany expects an array of emails', {
         details: { field: 'inputs' },

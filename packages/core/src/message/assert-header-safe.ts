@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.js';
 // header-bound value is an injection attempt, and is refused rather than stripped.
 const INJECTION = /[\r\n\0]/;
 // Other C0 controls and DEL have no business in a header either, but are not injection.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 /**

@@ -4,8 +4,10 @@ import { dedupeRecipients } from '../address/dedupe-recipients.js';
 import { parseAddress, parseAddressList } from '../address/parse-address.js';
 import type { AttachmentOptions } from '../attachments/attachment-options.js';
 import { resolveAttachments } from '../attachments/resolve-attachments.js';
-import { resolveBody } from '../body/resolve-body.js';
-import { ValidationError } from '../errors.js';
+import { htmlToPlainText } from '../body/html-to-plain-text.js';
+import { type ResolvedBody, resolveBody } from '../body/resolve-body.js';
+import { TemplateError, ValidationError } from '../errors.js';
+import type { RenderedTemplate, RenderTemplate } from '../templates/rendered-template.js';
 import { assertHeaderSafe } from './assert-header-safe.js';
 import { createMessageId } from './create-message-id.js';
 import type { ResolvedMessage } from './resolved-message.js';
@@ -20,9 +22,14 @@ export interface ResolveMessageOptions {
   id?: string;
   /** Attachment limits and rules. */
   attachments?: AttachmentOptions;
+  /** The template engine, when templates are configured. */
+  renderTemplate?: RenderTemplate;
 }
 
-function optionalText(input: SendEmailInput, field: 'text' | 'html' | 'markdown'): string | undefined {
+function optionalText(
+  input: SendEmailInput,
+  field: 'text' | 'html' | 'markdown',
+): string | undefined {
   const value = input[field];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
@@ -31,16 +38,66 @@ function optionalText(input: SendEmailInput, field: 'text' | 'html' | 'markdown'
   return value;
 }
 
+async function renderTemplate(
+  input: SendEmailInput,
+  render: RenderTemplate | undefined,
+): Promise<RenderedTemplate | undefined> {
+  if (input.template === undefined) return undefined;
+  if (typeof input.template !== 'string') {
+    throw new ValidationError('INVALID_INPUT', 'template must be a string', {
+      details: { field: 'template' },
+    });
+  }
+  const { context } = input;
+  if (
+    context !== undefined &&
+    (context === null || typeof context !== 'object' || Array.isArray(context))
+  ) {
+    throw new ValidationError('INVALID_INPUT', 'context must be an object', {
+      details: { field: 'context' },
+    });
+  }
+  if (render === undefined) {
+    throw new TemplateError(
+      'TEMPLATE_NOT_FOUND',
+      `template ${JSON.stringify(input.template)} cannot be found: no template directory is configured (templates.dir or MAIL_TEMPLATES_DIR)`,
+      { details: { field: 'template', template: input.template } },
+    );
+  }
+  return render(input.template, context ?? {});
+}
+
+// Explicit parts win over the template's, part by part; a missing text part is
+// generated from whichever HTML won.
+function mergeBodies(
+  explicit: ResolvedBody | undefined,
+  template: RenderedTemplate | undefined,
+  explicitText: string | undefined,
+): ResolvedBody | undefined {
+  if (template === undefined) return explicit;
+  const html = explicit?.html ?? template.html;
+  const text =
+    explicitText ?? (explicit?.html === undefined ? template.text : undefined) ?? explicit?.text;
+  if (html === undefined && text === undefined) return undefined;
+  return { text: text ?? htmlToPlainText(html ?? ''), ...(html === undefined ? {} : { html }) };
+}
+
 function resolveSubject(subject: unknown): string {
   if (subject === undefined || subject === null) {
-    throw new ValidationError('MISSING_SUBJECT', 'subject is required', { details: { field: 'subject' } });
+    throw new ValidationError('MISSING_SUBJECT', 'subject is required', {
+      details: { field: 'subject' },
+    });
   }
   if (typeof subject !== 'string') {
-    throw new ValidationError('INVALID_INPUT', 'subject must be a string', { details: { field: 'subject' } });
+    throw new ValidationError('INVALID_INPUT', 'subject must be a string', {
+      details: { field: 'subject' },
+    });
   }
   assertHeaderSafe(subject, 'subject');
   if (subject.trim() === '') {
-    throw new ValidationError('MISSING_SUBJECT', 'subject is empty', { details: { field: 'subject' } });
+    throw new ValidationError('MISSING_SUBJECT', 'subject is empty', {
+      details: { field: 'subject' },
+    });
   }
   return subject;
 }
@@ -56,7 +113,9 @@ export async function resolveMessage(
   options: ResolveMessageOptions = {},
 ): Promise<ResolvedMessage> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new ValidationError('INVALID_INPUT', 'sendEmail expects an object', { details: { field: 'input' } });
+    throw new ValidationError('INVALID_INPUT', 'sendEmail expects an object', {
+      details: { field: 'input' },
+    });
   }
   const from = input.from === undefined ? options.from : parseAddress(input.from, 'from');
   if (from === undefined) {
@@ -72,10 +131,10 @@ export async function resolveMessage(
     bcc: parseAddressList(input.bcc, 'bcc'),
   });
   const replyTo = parseAddressList(input.replyTo, 'replyTo');
-  const subject = resolveSubject(input.subject);
   const headers = validateHeaders(input.headers);
-  const body = resolveBody({
-    text: optionalText(input, 'text'),
+  const explicitText = optionalText(input, 'text');
+  const explicitBody = resolveBody({
+    text: explicitText,
     html: optionalText(input, 'html'),
     markdown: optionalText(input, 'markdown'),
   });
@@ -85,12 +144,20 @@ export async function resolveMessage(
       details: { field: 'to' },
     });
   }
+  const template = await renderTemplate(input, options.renderTemplate);
+  const subject = resolveSubject(input.subject ?? template?.subject);
+  const body = mergeBodies(explicitBody, template, explicitText);
   const attachments = await resolveAttachments(input.attachments, options.attachments);
-  const hasBody = body !== undefined && (body.text.trim() !== '' || (body.html ?? '').trim() !== '');
+  const hasBody =
+    body !== undefined && (body.text.trim() !== '' || (body.html ?? '').trim() !== '');
   if (!hasBody && attachments.length === 0) {
-    throw new ValidationError('INVALID_INPUT', 'no body: give text, html, markdown, a template or attachments', {
-      details: { field: 'text' },
-    });
+    throw new ValidationError(
+      'INVALID_INPUT',
+      'no body: give text, html, markdown, a template or attachments',
+      {
+        details: { field: 'text' },
+      },
+    );
   }
   const id = options.id ?? randomUUID();
   return {

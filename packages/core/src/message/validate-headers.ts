@@ -47,7 +47,9 @@ export function validateHeaders(headers: unknown): Record<string, string> {
       );
     }
     if (typeof value !== 'string') {
-      throw new ValidationError('INVALID_INPUT', `${field} must be a string`, { details: { field } });
+      throw new ValidationError('INVALID_INPUT', `${field} must be a string`, {
+        details: { field },
+      });
     }
     assertHeaderSafe(value, field);
     result[name] = value;
