@@ -16,8 +16,14 @@ const TEMPORARY_CODES = new Set([
   'EPROTOCOL',
 ]);
 
+// A certificate the client refuses is a configuration fault; a retry meets the same
+// certificate. Node reports these as the socket error's original code.
+const CERTIFICATE_ERROR =
+  /^(CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
+
 interface NodemailerErrorFields {
   code?: string;
+  originalCode?: string;
   responseCode?: number;
   response?: string;
   command?: string;
@@ -26,23 +32,25 @@ interface NodemailerErrorFields {
 /**
  * Maps a nodemailer error to a {@link DeliveryError}: 4xx replies and network failures
  * are `DELIVERY_TEMPORARY`; 5xx replies and problems retrying cannot fix (bad
- * credentials, TLS refused, a rejected envelope) are `DELIVERY_PERMANENT`. The SMTP
+ * credentials, a refused certificate, a rejected envelope) are `DELIVERY_PERMANENT`. The SMTP
  * reply code and text are kept in `details`.
  */
 export function classifySmtpError(error: unknown): DeliveryError {
   const fields = (error ?? {}) as NodemailerErrorFields;
   const reason = error instanceof Error ? error.message : String(error);
-  const { responseCode, response, command, code } = fields;
+  const { responseCode, response, command, code, originalCode } = fields;
   const details = {
     ...(responseCode === undefined ? {} : { responseCode }),
     ...(response === undefined ? {} : { response }),
     ...(command === undefined ? {} : { command }),
     ...(code === undefined ? {} : { smtpCode: code }),
+    ...(originalCode === undefined ? {} : { socketCode: originalCode }),
   };
+  const certificateRefused = originalCode !== undefined && CERTIFICATE_ERROR.test(originalCode);
   const temporary =
     responseCode !== undefined
       ? responseCode < 500
-      : code === undefined || TEMPORARY_CODES.has(code);
+      : !certificateRefused && (code === undefined || TEMPORARY_CODES.has(code));
   return new DeliveryError(
     temporary ? 'DELIVERY_TEMPORARY' : 'DELIVERY_PERMANENT',
     `SMTP delivery failed: ${reason}`,

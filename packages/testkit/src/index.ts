@@ -2,6 +2,7 @@
  * Private test support shared by the Mailroom packages' suites.
  * @packageDocumentation
  */
+export { type Certificate, createSelfSignedCertificate } from './self-signed-certificate.js';
 export {
   type ReceivedMessage,
   type SmtpReply,

@@ -26,8 +26,10 @@ export interface ReceivedMessage {
 
 /** Options of {@link startSmtpSink}. */
 export interface SmtpSinkOptions {
-  /** Implicit TLS (smtps). Uses smtp-server's built-in self-signed certificate. */
+  /** Implicit TLS (smtps). */
   secure?: boolean;
+  /** Key and certificate for TLS; default: smtp-server's built-in (expired) certificate. */
+  certificate?: { key: string; cert: string };
   /** Disable STARTTLS. */
   disableStartTls?: boolean;
   /** Require AUTH with these credentials. */
@@ -68,6 +70,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   let dataAttempts = 0;
   const serverOptions: SMTPServerOptions = {
     secure: options.secure ?? false,
+    ...(options.certificate ?? {}),
     disabledCommands: [
       ...(options.auth ? [] : ['AUTH']),
       ...(options.disableStartTls ? ['STARTTLS'] : []),
