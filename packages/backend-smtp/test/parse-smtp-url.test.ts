@@ -56,7 +56,7 @@ describe('smtpBackend options', () => {
   });
 
   it('lets explicit options win over the URL', async () => {
-    const sink = await startSmtpSink();
+    const sink = await startSmtpSink({ disableStartTls: true });
     const mailer = createMailer({
       from: 'a@example.com',
       backend: smtpBackend({
