@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import type { ResolvedAttachment } from '../attachments/resolved-attachment.js';
+import { ValidationError } from '../errors.js';
+import type { ResolvedMessage } from '../message/resolved-message.js';
+import { EMAIL_JOB_VERSION, type EmailJob, type EmailJobAttachment } from './email-job.js';
+
+async function encodeAttachment(attachment: ResolvedAttachment): Promise<EmailJobAttachment> {
+  const { source, ...rest } = attachment;
+  // A file must travel inside the job: the worker may run on another machine. Its size
+  // was checked against the limits when it was resolved.
+  const bytes = source.kind === 'bytes' ? source.bytes : await readFile(source.path);
+  const { cid, ...fields } = rest;
+  return {
+    ...fields,
+    ...(cid === undefined ? {} : { cid }),
+    contentBase64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+  };
+}
+
+/** Turns a resolved message into its queued JSON form. */
+export async function toEmailJob(message: ResolvedMessage): Promise<EmailJob> {
+  const { date, attachments, html, ...rest } = message;
+  return {
+    v: EMAIL_JOB_VERSION,
+    ...rest,
+    ...(html === undefined ? {} : { html }),
+    date: date.toISOString(),
+    attachments: await Promise.all(attachments.map(encodeAttachment)),
+  };
+}
+
+/**
+ * Turns a queued job back into a message for a backend. Refuses a job of an unknown
+ * version or shape with `INVALID_INPUT` (permanent: retrying cannot fix it).
+ */
+export function fromEmailJob(job: unknown): ResolvedMessage {
+  const candidate = job as Partial<EmailJob> | null;
+  if (candidate === null || typeof candidate !== 'object' || candidate.v !== EMAIL_JOB_VERSION) {
+    throw new ValidationError(
+      'INVALID_INPUT',
+      `unsupported email job version ${String(candidate?.v)}`,
+      {
+        details: { field: 'job.v' },
+      },
+    );
+  }
+  const { v: _version, date, attachments, ...rest } = candidate as EmailJob;
+  if (
+    !Array.isArray(attachments) ||
+    typeof date !== 'string' ||
+    typeof rest.envelope !== 'object'
+  ) {
+    throw new ValidationError('INVALID_INPUT', 'malformed email job', {
+      details: { field: 'job' },
+    });
+  }
+  return {
+    ...rest,
+    date: new Date(date),
+    attachments: attachments.map(({ contentBase64, ...fields }) => ({
+      ...fields,
+      source: { kind: 'bytes', bytes: Buffer.from(contentBase64, 'base64') },
+    })),
+  };
+}

@@ -1,0 +1,64 @@
+import type { DeliveryInfo } from '../backend/email-backend.js';
+import type { MailroomError } from '../errors.js';
+import type { EmailPriority } from '../message/send-email-input.js';
+import type { EmailJob } from './email-job.js';
+
+/** Options of one enqueue call. */
+export interface EnqueueOptions {
+  /**
+   * The job id: the caller's `idempotencyKey`, or else Mailroom's id. A queue must not
+   * deliver two jobs with the same id.
+   */
+  jobId: string;
+  /** Queue priority. Default `normal`. */
+  priority: EmailPriority;
+  /** Milliseconds to wait before the job may run. Default 0. */
+  delayMs: number;
+}
+
+/** Lifecycle reports an in-process queue gives back to the mailer's events. */
+export interface QueueEventSink {
+  sending(job: EmailJob): void;
+  sent(job: EmailJob, info: DeliveryInfo): void;
+  retrying(job: EmailJob, attempt: number, delayMs: number, error: MailroomError): void;
+  failed(job: EmailJob, error: MailroomError): void;
+}
+
+/**
+ * What the mailer hands to a queue that delivers inside this process (such as the
+ * memory queue): its backend, through `deliver`, and its events.
+ */
+export interface QueueContext {
+  /** Delivers a job through the mailer's backend; throws a `DeliveryError` on failure. */
+  deliver(job: EmailJob): Promise<DeliveryInfo>;
+  /** Reports job progress as mailer events. */
+  events: QueueEventSink;
+}
+
+/**
+ * A queue for background delivery.
+ *
+ * `enqueue` must throw a `QueueError`: `QUEUE_UNAVAILABLE` only when the job certainly
+ * did not reach the queue (the mailer may then deliver synchronously), or
+ * `QUEUE_ENQUEUE_FAILED` when it may have (the mailer then never falls back, so the
+ * email cannot go out twice).
+ */
+export interface QueueAdapter {
+  /** Queue name shown in results and events, such as `emails`. */
+  readonly name: string;
+  /**
+   * When false, an unavailable queue makes sends fail with `QUEUE_UNAVAILABLE`
+   * instead of falling back to synchronous delivery. Default true.
+   */
+  readonly allowFallback?: boolean;
+  /** Answers quickly whether the queue can take jobs now. The mailer bounds it with a timeout. */
+  isAvailable(): Promise<boolean>;
+  /** Stores a job. */
+  enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }>;
+  /** Called once by the mailer that uses this queue, for queues that deliver in-process. */
+  bind?(context: QueueContext): void;
+  /** Waits until every queued job has been handled, for in-process queues. */
+  drain?(): Promise<void>;
+  /** Stops the queue, finishing in-process work within its own deadline. */
+  close(): Promise<void>;
+}
