@@ -15,6 +15,11 @@ function invalid(field: string, value: unknown, reason: string): ValidationError
   );
 }
 
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'array' : typeof value;
+}
+
 function checkedAddress(field: string, raw: string, name: string | undefined): Address {
   const result = validateAddress(raw);
   if (!result.ok) throw invalid(field, raw, result.reason);
@@ -46,11 +51,18 @@ function parseMailboxString(field: string, input: string): Address {
 
 function parseAddressObject(field: string, input: object): Address {
   const { address, name } = input as { address?: unknown; name?: unknown };
-  if (typeof address !== 'string') throw invalid(field, address, 'address must be a string');
+  if (typeof address !== 'string') {
+    const got = address === undefined ? 'missing' : `${typeName(address)}, not a string`;
+    throw new ValidationError(
+      'INVALID_ADDRESS',
+      `${field} must be an address string or { address, name }: ${field}.address is ${got}`,
+      { details: { field } },
+    );
+  }
   assertHeaderSafe(address, `${field}.address`);
   if (name !== undefined && typeof name !== 'string') {
     throw new ValidationError('INVALID_INPUT', `${field}.name must be a string`, {
-      details: { field },
+      details: { field: `${field}.name` },
     });
   }
   if (name !== undefined) assertHeaderSafe(name, `${field}.name`);
@@ -61,9 +73,17 @@ function parseAddressObject(field: string, input: object): Address {
  * Parses and validates one address-list field (`to`, `cc`, `replyTo`…) into
  * {@link Address}es. Throws `INVALID_ADDRESS`, `HEADER_INJECTION` or `INVALID_INPUT`
  * naming the field and position of the bad value.
+ *
+ * A field given as an empty or blank string holds no addresses, like `[]` (so a message
+ * with only `to: ''` fails with `NO_RECIPIENTS`); an empty string inside an array is
+ * an invalid address.
  */
 export function parseAddressList(input: AddressListInput | undefined, field: string): Address[] {
   if (input === undefined) return [];
+  if (typeof input === 'string') {
+    assertHeaderSafe(input, field);
+    if (input.trim() === '') return [];
+  }
   const items: readonly unknown[] = Array.isArray(input) ? input : [input];
   return items.map((item, index) => {
     const where = Array.isArray(input) ? `${field}[${index}]` : field;
@@ -76,7 +96,7 @@ export function parseAddressList(input: AddressListInput | undefined, field: str
     }
     throw new ValidationError(
       'INVALID_ADDRESS',
-      `${where} must be an address string or { address, name }, got ${item === null ? 'null' : typeof item}`,
+      `${where} must be an address string or { address, name }, got ${typeName(item)}`,
       { details: { field: where } },
     );
   });
@@ -90,6 +110,8 @@ export function parseAddress(input: unknown, field: string): Address {
     });
   }
   const [address] = parseAddressList(input as AddressListInput, field);
-  if (address === undefined) throw invalid(field, input, 'it is missing');
+  if (address === undefined) {
+    throw invalid(field, input, typeof input === 'string' ? 'it is empty' : 'it is missing');
+  }
   return address;
 }

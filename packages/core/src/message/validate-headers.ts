@@ -22,10 +22,21 @@ const RESERVED = new Set([
   'content-disposition',
 ]);
 
-/** Validates custom headers: names and values must be safe and not reserved. */
+// Only a plain object's own entries are read: a Map, class instance or other exotic
+// object would otherwise have its headers silently dropped.
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * Validates custom headers, given as a plain object of `name: value` strings: names
+ * and values must be safe and not reserved.
+ */
 export function validateHeaders(headers: unknown): Record<string, string> {
   if (headers === undefined) return {};
-  if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) {
+  if (!isPlainObject(headers)) {
     throw new ValidationError('INVALID_INPUT', 'headers must be an object of name: value strings', {
       details: { field: 'headers' },
     });
