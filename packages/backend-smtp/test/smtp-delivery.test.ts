@@ -113,7 +113,7 @@ describe('SMTP delivery to a real server', () => {
     expect(received?.parsed.bcc).toBeUndefined();
     expect(received?.raw.toString()).not.toMatch(/^bcc:/im);
     expect(received?.raw.toString()).not.toContain('secret@example.com');
-    expect(result.accepted).toHaveLength(4);
+    expect(result.ok && result.accepted).toHaveLength(4);
   });
 
   it('delivers a bcc-only message without leaking the recipient', async () => {

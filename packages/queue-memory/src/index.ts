@@ -1,6 +1,8 @@
 /**
- * `@mailroom/queue-memory`: in-process background delivery. Not implemented yet: the
- * queue issue builds it on core's QueueAdapter contract.
+ * `@mailroom/queue-memory`: in-process background delivery with retries. Work still
+ * queued is lost if the process dies; use `@mailroom/queue-bullmq` when that matters.
  * @packageDocumentation
  */
-export {};
+export { computeBackoff } from './compute-backoff.js';
+export { MemoryQueue, memoryQueue } from './memory-queue.js';
+export type { MemoryQueueOptions } from './memory-queue-options.js';

@@ -1,5 +1,7 @@
 import type { EmailBackend } from '../backend/email-backend.js';
 import { ConfigError } from '../errors.js';
+import { loadBullmqQueue } from '../queue/detect-queue-from-env.js';
+import type { QueueAdapter } from '../queue/queue-adapter.js';
 import { loadOptionalModule } from './load-optional-module.js';
 import type { MailerConfig } from './mailer-config.js';
 
@@ -25,19 +27,42 @@ async function backendFromEnv(env: Env): Promise<EmailBackend> {
   throw new ConfigError('MAIL_BACKEND', `must be "smtp" or "console", got ${JSON.stringify(kind)}`);
 }
 
+async function queueFromEnv(env: Env): Promise<'auto' | false | QueueAdapter> {
+  const kind = env.MAIL_QUEUE?.trim() || 'auto';
+  if (kind === 'auto') return 'auto';
+  if (kind === 'none') return false;
+  if (kind === 'memory') {
+    const { memoryQueue } = await loadOptionalModule<{ memoryQueue: () => QueueAdapter }>(
+      '@mailroom/queue-memory',
+      'MAIL_QUEUE',
+    );
+    return memoryQueue();
+  }
+  if (kind === 'bullmq') {
+    const adapter = await loadBullmqQueue(env, 'MAIL_QUEUE');
+    if (adapter === undefined) {
+      throw new ConfigError('MAIL_QUEUE', 'bullmq needs REDIS_URL or MAIL_QUEUE_POSTGRES_URL');
+    }
+    return adapter;
+  }
+  throw new ConfigError(
+    'MAIL_QUEUE',
+    `must be auto, none, memory or bullmq, got ${JSON.stringify(kind)}`,
+  );
+}
+
 /**
  * Builds a mailer configuration from environment variables: `MAIL_FROM`,
- * `MAIL_BACKEND` (`console` by default, or `smtp` with `SMTP_URL`) and `MAIL_QUEUE`.
+ * `MAIL_BACKEND` (`console` by default, or `smtp` with `SMTP_URL`) and `MAIL_QUEUE`
+ * (`auto` by default, `none`, `memory`, or `bullmq` with `REDIS_URL` or
+ * `MAIL_QUEUE_POSTGRES_URL`).
  */
 export async function mailerConfigFromEnv(env: Env = process.env): Promise<MailerConfig> {
-  const queue = env.MAIL_QUEUE?.trim() || 'auto';
-  if (queue !== 'auto' && queue !== 'none') {
-    throw new ConfigError('MAIL_QUEUE', `must be "auto" or "none", got ${JSON.stringify(queue)}`);
-  }
+  const queue = await queueFromEnv(env);
   const from = env.MAIL_FROM?.trim();
   return {
     backend: await backendFromEnv(env),
-    queue: queue === 'none' ? false : 'auto',
+    queue,
     ...(from ? { from } : {}),
   };
 }

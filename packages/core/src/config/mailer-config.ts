@@ -1,6 +1,7 @@
 import type { AddressInput } from '../address/address.js';
 import type { AttachmentOptions } from '../attachments/attachment-options.js';
 import type { EmailBackend } from '../backend/email-backend.js';
+import type { QueueAdapter } from '../queue/queue-adapter.js';
 
 /** Configuration of a mailer, for `createMailer()` and `configureMail()`. */
 export interface MailerConfig {
@@ -8,8 +9,13 @@ export interface MailerConfig {
   from?: AddressInput;
   /** Where messages go: `smtpBackend(...)`, `consoleBackend(...)` or your own. */
   backend: EmailBackend;
-  /** `'auto'` (default): use a queue when one is available; `false`: always synchronous. */
-  queue?: 'auto' | false;
+  /**
+   * Background delivery. `'auto'` (default): an installed `@mailroom/queue-bullmq` when
+   * `REDIS_URL` or `MAIL_QUEUE_POSTGRES_URL` is set, else synchronous; a `QueueAdapter`:
+   * that queue, synchronous while it is down (unless it refuses fallback); `false`:
+   * always synchronous.
+   */
+  queue?: 'auto' | false | QueueAdapter;
   /** Attachment limits and rules. */
   attachments?: AttachmentOptions;
   /** Return `{ ok: false, error }` instead of throwing, unless a call says otherwise. Default false. */

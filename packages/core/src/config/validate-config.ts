@@ -2,6 +2,7 @@ import type { Address } from '../address/address.js';
 import { parseAddress } from '../address/parse-address.js';
 import type { AttachmentOptions } from '../attachments/attachment-options.js';
 import { ConfigError, MailroomError } from '../errors.js';
+import type { QueueAdapter } from '../queue/queue-adapter.js';
 import type { MailerConfig } from './mailer-config.js';
 
 /** A configuration after validation, with the sender parsed. */
@@ -57,6 +58,22 @@ function validateAttachments(value: unknown): AttachmentOptions | undefined {
   return value as AttachmentOptions;
 }
 
+function validateQueue(value: unknown): MailerConfig['queue'] {
+  if (value === undefined || value === 'auto' || value === false) return value;
+  const adapter = isRecord(value) ? value : {};
+  const methods = ['isAvailable', 'enqueue', 'close'];
+  if (
+    typeof adapter.name !== 'string' ||
+    !methods.every((method) => typeof adapter[method] === 'function')
+  ) {
+    throw new ConfigError(
+      'queue',
+      "must be 'auto', false or a QueueAdapter such as bullmqQueue(...)",
+    );
+  }
+  return value as unknown as QueueAdapter;
+}
+
 function validateBackend(value: unknown): MailerConfig['backend'] {
   if (!isRecord(value) || typeof value.send !== 'function' || typeof value.name !== 'string') {
     throw new ConfigError(
@@ -88,9 +105,7 @@ export function validateConfig(config: unknown): ValidatedConfig {
       );
     }
   }
-  if (config.queue !== undefined && config.queue !== 'auto' && config.queue !== false) {
-    throw new ConfigError('queue', "must be 'auto' or false");
-  }
+  const queue = validateQueue(config.queue);
   if (config.failSilently !== undefined && typeof config.failSilently !== 'boolean') {
     throw new ConfigError('failSilently', 'must be a boolean');
   }
@@ -98,7 +113,7 @@ export function validateConfig(config: unknown): ValidatedConfig {
   return {
     backend: validateBackend(config.backend),
     ...(from === undefined ? {} : { from }),
-    ...(config.queue === undefined ? {} : { queue: config.queue }),
+    ...(queue === undefined ? {} : { queue }),
     ...(attachments === undefined ? {} : { attachments }),
     ...(config.failSilently === undefined ? {} : { failSilently: config.failSilently }),
   };

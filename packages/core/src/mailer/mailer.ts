@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { DeliveryInfo } from '../backend/email-backend.js';
 import type { ValidatedConfig } from '../config/validate-config.js';
 import { DeliveryError, MailroomError, ValidationError } from '../errors.js';
+import { resolveDeliveryOptions } from '../message/delivery-options.js';
 import { resolveMessage } from '../message/resolve-message.js';
 import type { ResolvedMessage } from '../message/resolved-message.js';
 import type { SendEmailInput } from '../message/send-email-input.js';
+import type { EmailJob } from '../queue/email-job.js';
+import { fromEmailJob, toEmailJob } from '../queue/email-job-codec.js';
+import type { QueueContext } from '../queue/queue-adapter.js';
+import { QueueRouter } from '../queue/queue-router.js';
 import type { MailerEventName, MailerEvents, MailerListener } from './mailer-events.js';
-import type { SendResult, SendSuccess } from './send-result.js';
+import type { DeliveryMode, SendResult, SendSuccess } from './send-result.js';
 
 /** Options for {@link Mailer.sendMany}. */
 export interface SendManyOptions {
@@ -24,17 +30,45 @@ function asDeliveryError(error: unknown, backend: string): MailroomError {
 }
 
 /**
- * Sends email through one backend. Create it with `createMailer(config)`; use one per
- * process and `close()` it on shutdown.
+ * Sends email through one backend, directly or through a queue. Create it with
+ * `createMailer(config)`; use one per process and `close()` it on shutdown.
  */
 export class Mailer {
   readonly #config: ValidatedConfig;
   readonly #events = new EventEmitter();
+  readonly #router: QueueRouter;
   #closed = false;
 
   /** Use `createMailer()`, which validates the configuration first. */
   constructor(config: ValidatedConfig) {
     this.#config = config;
+    this.#router = new QueueRouter(config.queue, this.#queueContext());
+  }
+
+  // How an in-process queue delivers through this mailer's backend and reports progress.
+  #queueContext(): QueueContext {
+    const base = (job: EmailJob) => ({ id: job.id, messageId: job.messageId });
+    return {
+      deliver: (job) => this.#sendThroughBackend(fromEmailJob(job)),
+      events: {
+        sending: (job) =>
+          this.#emit('sending', {
+            ...base(job),
+            mode: 'queue',
+            backend: this.#config.backend.name,
+          }),
+        sent: (job, info) =>
+          this.#emit('sent', {
+            ...base(job),
+            mode: 'queue',
+            accepted: info.accepted,
+            rejected: info.rejected,
+          }),
+        retrying: (job, attempt, delayMs, error) =>
+          this.#emit('retrying', { ...base(job), attempt, delayMs, error }),
+        failed: (job, error) => this.#emit('failed', { ...base(job), error }),
+      },
+    };
   }
 
   /** Subscribes to an event. Returns a function that unsubscribes. */
@@ -58,8 +92,8 @@ export class Mailer {
   }
 
   /**
-   * Validates, renders and delivers one email. Throws a `MailroomError` on failure,
-   * or returns `{ ok: false, error }` when `failSilently` is on.
+   * Validates, renders and delivers (or queues) one email. Throws a `MailroomError` on
+   * failure, or returns `{ ok: false, error }` when `failSilently` is on.
    */
   send(input: SendEmailInput): Promise<SendResult> {
     const failSilently =
@@ -72,6 +106,7 @@ export class Mailer {
   async #send(input: SendEmailInput, failSilently: boolean): Promise<SendResult> {
     const id = randomUUID();
     let message: ResolvedMessage | undefined;
+    let mode: DeliveryMode | undefined;
     try {
       if (this.#closed) {
         throw new DeliveryError('BACKEND_UNAVAILABLE', 'the mailer is closed');
@@ -83,7 +118,44 @@ export class Mailer {
           ? {}
           : { attachments: this.#config.attachments }),
       });
-      return await this.#deliver(message);
+      const delivery = resolveDeliveryOptions(input);
+      const route = await this.#router.route(delivery.background);
+      if (route.kind === 'queue') {
+        mode = 'queue';
+        const job = await toEmailJob(message);
+        const outcome = await this.#router.enqueue(
+          route.adapter,
+          job,
+          {
+            jobId: delivery.idempotencyKey ?? id,
+            priority: delivery.priority,
+            delayMs: delivery.delayMs,
+          },
+          delivery.background,
+        );
+        if (outcome.queued) {
+          const queue = route.adapter.name;
+          this.#emit('queued', { id: outcome.id, messageId: message.messageId, queue });
+          return {
+            ok: true,
+            status: 'queued',
+            id: outcome.id,
+            messageId: message.messageId,
+            mode,
+            queue,
+          };
+        }
+        this.#emit('fallback', {
+          id,
+          messageId: message.messageId,
+          queue: route.adapter.name,
+          reason: outcome.reason,
+        });
+      } else if (route.fallback !== undefined) {
+        this.#emit('fallback', { id, messageId: message.messageId, ...route.fallback });
+      }
+      mode = 'sync';
+      return await this.#deliverNow(message);
     } catch (caught) {
       if (!(caught instanceof MailroomError)) throw caught;
       const messageId = message?.messageId;
@@ -97,22 +169,26 @@ export class Mailer {
         ok: false,
         status: 'failed',
         id,
-        ...(messageId === undefined ? {} : { messageId, mode: 'sync' as const }),
+        ...(messageId === undefined ? {} : { messageId }),
+        ...(mode === undefined ? {} : { mode }),
         error: caught,
       };
     }
   }
 
-  async #deliver(message: ResolvedMessage): Promise<SendSuccess> {
+  async #sendThroughBackend(message: ResolvedMessage): Promise<DeliveryInfo> {
     const { backend } = this.#config;
-    const { id, messageId } = message;
-    this.#emit('sending', { id, messageId, mode: 'sync', backend: backend.name });
-    let info: Awaited<ReturnType<typeof backend.send>>;
     try {
-      info = await backend.send(message);
+      return await backend.send(message);
     } catch (error) {
       throw asDeliveryError(error, backend.name);
     }
+  }
+
+  async #deliverNow(message: ResolvedMessage): Promise<SendSuccess> {
+    const { id, messageId } = message;
+    this.#emit('sending', { id, messageId, mode: 'sync', backend: this.#config.backend.name });
+    const info = await this.#sendThroughBackend(message);
     this.#emit('sent', {
       id,
       messageId,
@@ -155,8 +231,7 @@ export class Mailer {
     const worker = async (): Promise<void> => {
       while (next < inputs.length) {
         const index = next++;
-        const input = inputs[index] as SendEmailInput;
-        results[index] = await this.#send(input, true);
+        results[index] = await this.#send(inputs[index] as SendEmailInput, true);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
@@ -168,10 +243,15 @@ export class Mailer {
     await this.#config.backend.verify?.();
   }
 
-  /** Stops accepting emails and closes the backend's connections. Safe to call twice. */
+  /**
+   * Stops accepting emails, lets the queue finish in-process work (the memory queue
+   * drains within its deadline), and closes the queue and backend connections. Safe to
+   * call twice.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#router.close();
     await this.#config.backend.close?.();
   }
 }

@@ -1,0 +1,55 @@
+import { ValidationError } from '../errors.js';
+import type { EmailPriority, SendEmailInput } from './send-email-input.js';
+
+/** How one send wants to be delivered, validated. */
+export interface DeliveryOptions {
+  /** `true` forces the queue, `false` forces synchronous delivery; undefined: auto. */
+  background: boolean | undefined;
+  priority: EmailPriority;
+  /** Delay before a queued email may go out; 0 for a time in the past. */
+  delayMs: number;
+  idempotencyKey: string | undefined;
+}
+
+const PRIORITIES = new Set(['high', 'normal', 'low']);
+
+function invalid(field: string, message: string): ValidationError {
+  return new ValidationError('INVALID_INPUT', `${field} ${message}`, { details: { field } });
+}
+
+function resolveDelay(delay: unknown): number {
+  if (delay === undefined) return 0;
+  if (delay instanceof Date) {
+    const at = delay.getTime();
+    if (Number.isNaN(at)) throw invalid('delay', 'is an invalid Date');
+    return Math.max(0, at - Date.now());
+  }
+  if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
+    throw invalid('delay', 'must be a non-negative number of milliseconds or a Date');
+  }
+  return Math.round(delay);
+}
+
+/** Validates the delivery fields of a send: background, priority, delay, idempotencyKey. */
+export function resolveDeliveryOptions(input: SendEmailInput): DeliveryOptions {
+  const { background, priority, idempotencyKey } = input;
+  if (background !== undefined && typeof background !== 'boolean') {
+    throw invalid('background', 'must be a boolean');
+  }
+  if (priority !== undefined && !PRIORITIES.has(priority)) {
+    throw invalid('priority', "must be 'high', 'normal' or 'low'");
+  }
+  if (idempotencyKey !== undefined) {
+    if (typeof idempotencyKey !== 'string' || idempotencyKey.trim() === '') {
+      throw invalid('idempotencyKey', 'must be a non-empty string');
+    }
+    if (idempotencyKey.length > 256)
+      throw invalid('idempotencyKey', 'must be at most 256 characters');
+  }
+  return {
+    background,
+    priority: priority ?? 'normal',
+    delayMs: resolveDelay(input.delay),
+    idempotencyKey,
+  };
+}

@@ -1,0 +1,47 @@
+import { loadOptionalModule } from '../config/load-optional-module.js';
+import { ConfigError } from '../errors.js';
+import type { QueueAdapter } from './queue-adapter.js';
+
+type Env = Record<string, string | undefined>;
+
+/** The shape core expects of `@mailroom/queue-bullmq`, loaded by name. */
+interface BullmqModule {
+  bullmqQueueFromEnv(env: Env): QueueAdapter | undefined;
+}
+
+/** What auto-detection found: an adapter, or why there is none. */
+export interface DetectedQueue {
+  adapter?: QueueAdapter;
+  /** Set when the environment asked for a queue that cannot be had. */
+  reason?: string;
+}
+
+/** Loads `@mailroom/queue-bullmq` by name and builds its adapter from the environment. */
+export async function loadBullmqQueue(env: Env, key: string): Promise<QueueAdapter | undefined> {
+  const module = await loadOptionalModule<BullmqModule>('@mailroom/queue-bullmq', key);
+  return module.bullmqQueueFromEnv(env);
+}
+
+/**
+ * Auto mode without a configured adapter: when `REDIS_URL` or `MAIL_QUEUE_POSTGRES_URL`
+ * is set, use an installed `@mailroom/queue-bullmq` (loaded dynamically: core keeps no
+ * dependency on it). A missing package is not an error: sends go synchronously and the
+ * reason is reported with the `fallback` event.
+ */
+export async function detectQueueFromEnv(env: Env = process.env): Promise<DetectedQueue> {
+  const key = env.REDIS_URL
+    ? 'REDIS_URL'
+    : env.MAIL_QUEUE_POSTGRES_URL
+      ? 'MAIL_QUEUE_POSTGRES_URL'
+      : undefined;
+  if (key === undefined) return {};
+  try {
+    const adapter = await loadBullmqQueue(env, key);
+    return adapter === undefined ? {} : { adapter };
+  } catch (error) {
+    if (error instanceof ConfigError && error.message.includes('needs the package')) {
+      return { reason: `${key} is set but @mailroom/queue-bullmq is not installed` };
+    }
+    throw error;
+  }
+}

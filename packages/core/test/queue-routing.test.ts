@@ -1,0 +1,197 @@
+import {
+  createMailer,
+  type EmailJob,
+  type EnqueueOptions,
+  fromEmailJob,
+  type MailerEvents,
+  type QueueAdapter,
+  QueueError,
+  resolveMessage,
+  toEmailJob,
+} from '@mailroom/core';
+import { testBackend } from '@mailroom/core/testing';
+import { describe, expect, it } from 'vitest';
+
+/** A third-party style adapter whose behaviour each test scripts. */
+function scriptedQueue(script: {
+  available?: () => Promise<boolean>;
+  enqueue?: (job: EmailJob, opts: EnqueueOptions) => Promise<{ id: string }>;
+  allowFallback?: boolean;
+}): QueueAdapter & { jobs: Array<[EmailJob, EnqueueOptions]> } {
+  const jobs: Array<[EmailJob, EnqueueOptions]> = [];
+  return {
+    name: 'scripted',
+    jobs,
+    ...(script.allowFallback === undefined ? {} : { allowFallback: script.allowFallback }),
+    isAvailable: script.available ?? (async () => true),
+    enqueue:
+      script.enqueue ??
+      (async (job, opts) => {
+        jobs.push([job, opts]);
+        return { id: opts.jobId };
+      }),
+    close: async () => undefined,
+  };
+}
+
+const email = { to: 'a@example.com', subject: 'Hi', text: 'Hello' };
+
+function setup(queue: QueueAdapter | false) {
+  const backend = testBackend();
+  const mailer = createMailer({ from: 'app@example.com', backend, queue });
+  const fallbacks: Array<MailerEvents['fallback']> = [];
+  mailer.on('fallback', (payload) => fallbacks.push(payload));
+  return { backend, mailer, fallbacks };
+}
+
+describe('queue routing', () => {
+  it('queues when the adapter is available, with job options from the call', async () => {
+    const queue = scriptedQueue({});
+    const { mailer, backend } = setup(queue);
+    const result = await mailer.send({
+      ...email,
+      priority: 'high',
+      delay: 5000,
+      idempotencyKey: 'k-1',
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      status: 'queued',
+      mode: 'queue',
+      queue: 'scripted',
+      id: 'k-1',
+    });
+    expect(backend.sent).toHaveLength(0);
+    const [[job, opts] = []] = queue.jobs;
+    expect(opts).toEqual({ jobId: 'k-1', priority: 'high', delayMs: 5000 });
+    expect(job?.messageId).toBe(result.messageId);
+  });
+
+  it('falls back to synchronous delivery within the probe timeout when the queue hangs, then answers from cache', async () => {
+    const queue = scriptedQueue({ available: () => new Promise<boolean>(() => undefined) });
+    const { mailer, backend, fallbacks } = setup(queue);
+    let started = Date.now();
+    const first = await mailer.send(email);
+    const firstMs = Date.now() - started;
+    started = Date.now();
+    const second = await mailer.send(email);
+    const secondMs = Date.now() - started;
+    expect(first).toMatchObject({ ok: true, status: 'sent', mode: 'sync' });
+    expect(second).toMatchObject({ ok: true, status: 'sent', mode: 'sync' });
+    expect(firstMs).toBeLessThan(1000);
+    expect(secondMs).toBeLessThan(firstMs);
+    expect(backend.sent).toHaveLength(2);
+    expect(fallbacks.map((f) => f.queue)).toEqual(['scripted', 'scripted']);
+    expect(fallbacks[0]?.reason).toMatch(/no answer within/);
+  });
+
+  it('uses the queue again once it comes back', async () => {
+    let up = false;
+    const queue = scriptedQueue({ available: async () => up });
+    const { mailer } = setup(queue);
+    expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
+    up = true;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await mailer.send(email)).toMatchObject({ mode: 'queue', status: 'queued' });
+  });
+
+  it('refuses to fall back when the adapter says so: QUEUE_UNAVAILABLE and nothing sent', async () => {
+    const queue = scriptedQueue({ available: async () => false, allowFallback: false });
+    const { mailer, backend } = setup(queue);
+    await expect(mailer.send(email)).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+    expect(backend.sent).toHaveLength(0);
+  });
+
+  it('background: true insists on the queue; background: false skips it', async () => {
+    const down = setup(scriptedQueue({ available: async () => false }));
+    await expect(down.mailer.send({ ...email, background: true })).rejects.toBeInstanceOf(
+      QueueError,
+    );
+    expect(down.backend.sent).toHaveLength(0);
+    const none = setup(false);
+    await expect(none.mailer.send({ ...email, background: true })).rejects.toMatchObject({
+      code: 'QUEUE_UNAVAILABLE',
+    });
+    const up = setup(scriptedQueue({}));
+    expect(await up.mailer.send({ ...email, background: false })).toMatchObject({
+      mode: 'sync',
+      status: 'sent',
+    });
+  });
+
+  it('delivers synchronously when enqueue proves the job never reached the queue', async () => {
+    const queue = scriptedQueue({
+      enqueue: async () => {
+        throw new QueueError('QUEUE_UNAVAILABLE', 'connection is closed');
+      },
+    });
+    const { mailer, backend, fallbacks } = setup(queue);
+    expect(await mailer.send(email)).toMatchObject({ ok: true, mode: 'sync' });
+    expect(backend.sent).toHaveLength(1);
+    expect(fallbacks[0]?.reason).toContain('connection is closed');
+  });
+
+  it('never delivers synchronously after an enqueue that may have reached the queue', async () => {
+    const queue = scriptedQueue({
+      enqueue: async () => {
+        throw new Error('Command timed out');
+      },
+    });
+    const { mailer, backend } = setup(queue);
+    const result = await mailer.send({ ...email, failSilently: true });
+    expect(result).toMatchObject({
+      ok: false,
+      mode: 'queue',
+      error: { code: 'QUEUE_ENQUEUE_FAILED' },
+    });
+    expect(backend.sent).toHaveLength(0);
+  });
+
+  it.each([
+    [{ priority: 'urgent' }, 'priority'],
+    [{ delay: -1 }, 'delay'],
+    [{ delay: new Date('nope') }, 'delay'],
+    [{ idempotencyKey: '' }, 'idempotencyKey'],
+    [{ background: 'yes' }, 'background'],
+  ])('rejects %o before queueing anything', async (extra, field) => {
+    const queue = scriptedQueue({});
+    const { mailer } = setup(queue);
+    await expect(mailer.send({ ...email, ...(extra as object) })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { field },
+    });
+    expect(queue.jobs).toHaveLength(0);
+  });
+});
+
+describe('email job payload', () => {
+  it('is plain JSON with base64 attachments and round-trips to the same message', async () => {
+    const message = await resolveMessage({
+      from: 'app@example.com',
+      to: 'Alice <alice@example.com>',
+      bcc: 'b@example.com',
+      subject: 'S',
+      html: '<p>Hi</p>',
+      attachments: [{ filename: 'a.bin', content: new Uint8Array([0, 1, 2, 255]) }],
+    });
+    const json = JSON.stringify(await toEmailJob(message));
+    expect(json).toContain('"contentBase64":"AAEC/w=="');
+    expect(json).toContain('"v":1');
+    const back = fromEmailJob(JSON.parse(json));
+    expect(back).toEqual({
+      ...message,
+      attachments: [
+        {
+          ...message.attachments[0],
+          source: { kind: 'bytes', bytes: Buffer.from([0, 1, 2, 255]) },
+        },
+      ],
+    });
+  });
+
+  it('refuses an unknown version', () => {
+    expect(() => fromEmailJob({ v: 2 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
+  });
+});

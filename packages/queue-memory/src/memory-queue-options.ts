@@ -1,0 +1,15 @@
+/** Options of {@link memoryQueue}. */
+export interface MemoryQueueOptions {
+  /** Name shown in results and events. Default `memory`. */
+  name?: string;
+  /** Deliveries running at once. Default 4. */
+  concurrency?: number;
+  /** Delivery attempts per email, the first included. Default 5. */
+  attempts?: number;
+  /** Base backoff before the first retry, in ms; doubled each retry, with ±50 % jitter. Default 1000. */
+  backoffMs?: number;
+  /** Longest backoff, in ms. Default 60 000. */
+  maxBackoffMs?: number;
+  /** How long `close()` waits for queued work before giving it up, in ms. Default 10 000. */
+  closeTimeoutMs?: number;
+}

@@ -1,0 +1,231 @@
+import {
+  ConfigError,
+  DeliveryError,
+  type EmailJob,
+  type EmailPriority,
+  type EnqueueOptions,
+  MailroomError,
+  type QueueAdapter,
+  type QueueContext,
+  QueueError,
+} from '@mailroom/core';
+import { computeBackoff } from './compute-backoff.js';
+import type { MemoryQueueOptions } from './memory-queue-options.js';
+
+interface Entry {
+  job: EmailJob;
+  id: string;
+  attempt: number;
+}
+
+const PRIORITY_ORDER: readonly EmailPriority[] = ['high', 'normal', 'low'];
+// Ids of finished jobs are remembered so a repeated idempotency key is not sent twice;
+// the oldest are forgotten past this many to bound memory.
+const REMEMBERED_IDS = 10_000;
+
+/**
+ * In-process background delivery: emails wait in memory and are delivered by this
+ * process through the mailer's backend, with retries of temporary failures.
+ * Work still queued is lost if the process dies.
+ */
+export class MemoryQueue implements QueueAdapter {
+  readonly name: string;
+  readonly #concurrency: number;
+  readonly #attempts: number;
+  readonly #backoffMs: number;
+  readonly #maxBackoffMs: number;
+  readonly #closeTimeoutMs: number;
+  readonly #ready = new Map<EmailPriority, Entry[]>(PRIORITY_ORDER.map((p) => [p, []]));
+  readonly #timers = new Map<NodeJS.Timeout, Entry>();
+  readonly #known = new Set<string>();
+  readonly #idle: Array<() => void> = [];
+  #running = 0;
+  #context: QueueContext | undefined;
+  #closed = false;
+
+  /** Use {@link memoryQueue}, which validates the options. */
+  constructor(options: MemoryQueueOptions = {}) {
+    this.name = options.name ?? 'memory';
+    this.#concurrency = options.concurrency ?? 4;
+    this.#attempts = options.attempts ?? 5;
+    this.#backoffMs = options.backoffMs ?? 1000;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+  }
+
+  /** Receives the mailer's backend and events; a queue serves one mailer. */
+  bind(context: QueueContext): void {
+    if (this.#context !== undefined)
+      throw new ConfigError('queue', 'a memory queue serves one mailer only');
+    this.#context = context;
+  }
+
+  /** Available while open and bound to a mailer. */
+  async isAvailable(): Promise<boolean> {
+    return !this.#closed && this.#context !== undefined;
+  }
+
+  /** Queues a job; a job id seen before is not queued again. */
+  async enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }> {
+    if (this.#closed || this.#context === undefined) {
+      throw new QueueError(
+        'QUEUE_UNAVAILABLE',
+        `memory queue ${this.name} is ${this.#closed ? 'closed' : 'not bound to a mailer'}`,
+      );
+    }
+    if (this.#known.has(opts.jobId)) return { id: opts.jobId };
+    this.#remember(opts.jobId);
+    const entry: Entry = { job, id: opts.jobId, attempt: 0 };
+    if (opts.delayMs > 0) this.#schedule(entry, opts.delayMs, opts.priority);
+    else this.#push(entry, opts.priority);
+    return { id: opts.jobId };
+  }
+
+  #remember(id: string): void {
+    this.#known.add(id);
+    if (this.#known.size > REMEMBERED_IDS) {
+      const oldest = this.#known.values().next().value;
+      if (oldest !== undefined) this.#known.delete(oldest);
+    }
+  }
+
+  #push(entry: Entry, priority: EmailPriority): void {
+    this.#ready.get(priority)?.push(entry);
+    // Start on the next turn, so the caller hears `queued` before `sending`.
+    setImmediate(() => this.#pump());
+  }
+
+  #schedule(entry: Entry, delayMs: number, priority: EmailPriority): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#push(entry, priority);
+    }, delayMs);
+    this.#timers.set(timer, entry);
+  }
+
+  #next(): Entry | undefined {
+    for (const priority of PRIORITY_ORDER) {
+      const entry = this.#ready.get(priority)?.shift();
+      if (entry !== undefined) return entry;
+    }
+    return undefined;
+  }
+
+  #pump(): void {
+    while (this.#running < this.#concurrency) {
+      const entry = this.#next();
+      if (entry === undefined) break;
+      this.#running += 1;
+      void this.#run(entry).finally(() => {
+        this.#running -= 1;
+        this.#pump();
+        this.#notifyIfIdle();
+      });
+    }
+    this.#notifyIfIdle();
+  }
+
+  async #run(entry: Entry): Promise<void> {
+    const context = this.#context as QueueContext;
+    entry.attempt += 1;
+    context.events.sending(entry.job);
+    try {
+      context.events.sent(entry.job, await context.deliver(entry.job));
+    } catch (caught) {
+      const error =
+        caught instanceof MailroomError
+          ? caught
+          : new DeliveryError('DELIVERY_TEMPORARY', `delivery crashed: ${String(caught)}`, {
+              cause: caught,
+            });
+      const temporary = error instanceof DeliveryError && error.temporary;
+      if (temporary && entry.attempt < this.#attempts && !this.#closed) {
+        const delayMs = computeBackoff(entry.attempt, this.#backoffMs, this.#maxBackoffMs);
+        context.events.retrying(entry.job, entry.attempt + 1, delayMs, error);
+        this.#schedule(entry, delayMs, 'normal');
+      } else {
+        context.events.failed(entry.job, error);
+      }
+    }
+  }
+
+  get #pending(): number {
+    let count = this.#running + this.#timers.size;
+    for (const list of this.#ready.values()) count += list.length;
+    return count;
+  }
+
+  #notifyIfIdle(): void {
+    if (this.#pending === 0) for (const wake of this.#idle.splice(0)) wake();
+  }
+
+  /** Resolves when nothing is queued, running or waiting for a retry. */
+  drain(): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Stops taking jobs and waits up to `closeTimeoutMs` for queued work (delayed jobs and
+   * scheduled retries included). Whatever is left then is reported `failed` and dropped.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.drain(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.#closeTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const abandoned = [...this.#timers.values(), ...[...this.#ready.values()].flat()];
+    for (const timerHandle of this.#timers.keys()) clearTimeout(timerHandle);
+    this.#timers.clear();
+    for (const list of this.#ready.values()) list.length = 0;
+    for (const entry of abandoned) {
+      this.#context?.events.failed(
+        entry.job,
+        new QueueError(
+          'QUEUE_UNAVAILABLE',
+          `memory queue ${this.name} closed before this email was delivered`,
+        ),
+      );
+    }
+  }
+}
+
+function positiveInteger(value: unknown, key: string, allowZero = false): void {
+  if (
+    value !== undefined &&
+    !(Number.isSafeInteger(value) && (value as number) >= (allowZero ? 0 : 1))
+  ) {
+    throw new ConfigError(key, `must be a ${allowZero ? 'non-negative' : 'positive'} integer`);
+  }
+}
+
+/** Creates an in-process queue. Options are validated (`CONFIG_INVALID` names the key). */
+export function memoryQueue(options: MemoryQueueOptions = {}): MemoryQueue {
+  if (options === null || typeof options !== 'object')
+    throw new ConfigError('memoryQueue', 'options must be an object');
+  const known = new Set([
+    'name',
+    'concurrency',
+    'attempts',
+    'backoffMs',
+    'maxBackoffMs',
+    'closeTimeoutMs',
+  ]);
+  for (const key of Object.keys(options))
+    if (!known.has(key)) throw new ConfigError(key, 'unknown option');
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+    throw new ConfigError('name', 'must be a non-empty string');
+  }
+  positiveInteger(options.concurrency, 'concurrency');
+  positiveInteger(options.attempts, 'attempts');
+  positiveInteger(options.backoffMs, 'backoffMs', true);
+  positiveInteger(options.maxBackoffMs, 'maxBackoffMs', true);
+  positiveInteger(options.closeTimeoutMs, 'closeTimeoutMs', true);
+  return new MemoryQueue(options);
+}

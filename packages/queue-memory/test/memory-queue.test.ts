@@ -1,0 +1,163 @@
+import { smtpBackend } from '@mailroom/backend-smtp';
+import { createMailer, type Mailer, type MailerEvents } from '@mailroom/core';
+import { memoryQueue } from '@mailroom/queue-memory';
+import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '@mailroom/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const open: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const item of open.splice(0).reverse()) await item.close();
+});
+
+type Recorded = Array<[keyof MailerEvents, MailerEvents[keyof MailerEvents]]>;
+
+async function setup(
+  sinkOptions: SmtpSinkOptions = {},
+  queueOptions: Parameters<typeof memoryQueue>[0] = {},
+): Promise<{
+  sink: SmtpSink;
+  mailer: Mailer;
+  queue: ReturnType<typeof memoryQueue>;
+  events: Recorded;
+}> {
+  const sink = await startSmtpSink({ disableStartTls: true, ...sinkOptions });
+  const queue = memoryQueue({ backoffMs: 10, ...queueOptions });
+  const mailer = createMailer({
+    from: 'app@example.com',
+    backend: smtpBackend({ host: sink.host, port: sink.port, pool: false }),
+    queue,
+  });
+  open.push(sink, mailer);
+  const events: Recorded = [];
+  for (const name of ['queued', 'sending', 'sent', 'retrying', 'failed', 'fallback'] as const) {
+    mailer.on(name, (payload) => events.push([name, payload]));
+  }
+  return { sink, mailer, queue, events };
+}
+
+const email = (n: number, extra: object = {}) => ({
+  to: `user${n}@example.com`,
+  subject: `Email ${n}`,
+  text: `Body ${n}`,
+  ...extra,
+});
+
+describe('memory queue', () => {
+  it('returns as soon as the email is queued, then delivers it in the background', async () => {
+    const { sink, mailer, queue, events } = await setup();
+    const result = await mailer.send(email(1));
+    expect(result).toMatchObject({ ok: true, status: 'queued', mode: 'queue', queue: 'memory' });
+    await queue.drain();
+    const [received] = await sink.waitFor(1);
+    expect(received?.parsed.messageId).toBe(result.messageId);
+    expect(events.map(([name]) => name)).toEqual(['queued', 'sending', 'sent']);
+    expect(events.every(([, payload]) => payload.messageId === result.messageId)).toBe(true);
+  });
+
+  it('retries temporary failures with backoff and delivers', async () => {
+    const { sink, mailer, queue, events } = await setup({
+      dataReply: (attempt) => (attempt <= 2 ? { code: 450, message: 'try again' } : undefined),
+    });
+    await mailer.send(email(1));
+    await queue.drain();
+    expect(sink.messages).toHaveLength(1);
+    expect(sink.dataAttempts).toBe(3);
+    const retries = events
+      .filter(([name]) => name === 'retrying')
+      .map(([, p]) => p as MailerEvents['retrying']);
+    expect(retries.map((r) => [r.attempt, r.error.code])).toEqual([
+      [2, 'DELIVERY_TEMPORARY'],
+      [3, 'DELIVERY_TEMPORARY'],
+    ]);
+    expect(retries.every((r) => r.delayMs >= 5 && r.delayMs <= 40)).toBe(true);
+  });
+
+  it('does not retry a permanent failure and reports it with the SMTP reason', async () => {
+    const { sink, mailer, queue, events } = await setup({
+      dataReply: () => ({ code: 550, message: 'mailbox unavailable' }),
+    });
+    await mailer.send(email(1));
+    await queue.drain();
+    expect(sink.dataAttempts).toBe(1);
+    const failed = events
+      .filter(([name]) => name === 'failed')
+      .map(([, p]) => p as MailerEvents['failed']);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.error.code).toBe('DELIVERY_PERMANENT');
+    expect(failed[0]?.error.details.responseCode).toBe(550);
+  });
+
+  it('gives up after the configured attempts', async () => {
+    const { sink, mailer, queue, events } = await setup(
+      { dataReply: () => ({ code: 421, message: 'busy' }) },
+      { attempts: 3 },
+    );
+    await mailer.send(email(1));
+    await queue.drain();
+    expect(sink.dataAttempts).toBe(3);
+    expect(events.filter(([name]) => name === 'failed')).toHaveLength(1);
+  });
+
+  it('delivers an idempotency key once', async () => {
+    const { sink, mailer, queue } = await setup();
+    const first = await mailer.send(email(1, { idempotencyKey: 'order-42' }));
+    const second = await mailer.send(email(1, { idempotencyKey: 'order-42' }));
+    expect(first.id).toBe('order-42');
+    expect(second.id).toBe('order-42');
+    await queue.drain();
+    expect(sink.messages).toHaveLength(1);
+  });
+
+  it('runs high priority before low and honours delay', async () => {
+    const { sink, mailer, queue } = await setup({ dataDelayMs: 100 }, { concurrency: 1 });
+    const busy = new Promise((resolve) => mailer.on('sending', resolve));
+    await mailer.send(email(0));
+    await busy;
+    await mailer.send(email(1, { priority: 'low' }));
+    await mailer.send(email(2, { priority: 'high' }));
+    const delayedAt = Date.now();
+    await mailer.send(email(3, { delay: 600 }));
+    await queue.drain();
+    expect(sink.messages.map((m) => m.parsed.subject)).toEqual([
+      'Email 0',
+      'Email 2',
+      'Email 1',
+      'Email 3',
+    ]);
+    expect(Date.now() - delayedAt).toBeGreaterThanOrEqual(600);
+  });
+
+  it('close() finishes queued work before resolving', async () => {
+    const { sink, mailer } = await setup({ dataDelayMs: 10 }, { concurrency: 2 });
+    for (let n = 0; n < 10; n += 1) await mailer.send(email(n));
+    await mailer.close();
+    expect(sink.messages).toHaveLength(10);
+  });
+
+  it('close() gives up at its deadline and reports what was not delivered', async () => {
+    const { sink, mailer, events } = await setup({}, { closeTimeoutMs: 100 });
+    await mailer.send(email(1, { delay: 60_000 }));
+    await mailer.close();
+    expect(sink.messages).toHaveLength(0);
+    const failed = events
+      .filter(([name]) => name === 'failed')
+      .map(([, p]) => p as MailerEvents['failed']);
+    expect(failed.map((f) => f.error.code)).toEqual(['QUEUE_UNAVAILABLE']);
+  });
+
+  it('sends synchronously when the call says background: false', async () => {
+    const { sink, mailer } = await setup();
+    const result = await mailer.send(email(1, { background: false }));
+    expect(result).toMatchObject({ status: 'sent', mode: 'sync' });
+    expect(sink.messages).toHaveLength(1);
+  });
+
+  it('rejects invalid options naming the key', () => {
+    expect(() => memoryQueue({ concurrency: 0 })).toThrow(
+      expect.objectContaining({ details: { key: 'concurrency' } }),
+    );
+    expect(() => memoryQueue({ retries: 3 } as never)).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+  });
+});
