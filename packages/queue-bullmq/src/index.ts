@@ -1,6 +1,24 @@
 /**
- * `@mailroom/queue-bullmq`: BullMQ queue on Redis or PostgreSQL, the email worker and
- * the `mailroom-worker` CLI. Not implemented yet: the queue issue builds it.
+ * `@mailroom/queue-bullmq`: background delivery on BullMQ, in Redis or in PostgreSQL
+ * (BullMQ's Postgres backend). `bullmqQueue()` stores jobs for the mailer,
+ * `startEmailWorker()` delivers them, and the `mailroom-worker` CLI runs a worker and
+ * the operator tasks.
  * @packageDocumentation
  */
-export {};
+export { BullmqQueue, bullmqQueue, bullmqQueueFromEnv } from './bullmq-queue.js';
+export type { BackoffOptions, BullmqQueueOptions, JobRetention } from './bullmq-queue-options.js';
+export type { QueueConnectionOptions, QueueEnv } from './connection-options.js';
+export {
+  type EmailJobResult,
+  EmailWorker,
+  type EmailWorkerOptions,
+  startEmailWorker,
+} from './email-worker.js';
+export type { JobFailure, JobOutcome } from './job-outcome.js';
+export {
+  type FinishedState,
+  openQueueAdmin,
+  QueueAdmin,
+  type QueueCounts,
+} from './queue-admin.js';
+export { DEFAULT_REMOVE_ON_COMPLETE, DEFAULT_REMOVE_ON_FAIL } from './validate-queue-options.js';

@@ -1,0 +1,232 @@
+import {
+  ConfigError,
+  type DeliveryInfo,
+  type EmailBackend,
+  fromEmailJob,
+  type ResolvedMessage,
+} from '@mailroom/core';
+import {
+  createPostgresBackend,
+  type Job,
+  UnrecoverableError,
+  Worker,
+  type WorkerOptions,
+  withBackend,
+} from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  openRedis,
+  postgresRoleConfig,
+  type QueueConnectionOptions,
+  type QueueEnv,
+  resolveQueueTarget,
+} from './connection-options.js';
+import { describeFailure, failureReason, type JobOutcome } from './job-outcome.js';
+import { validateQueueName } from './validate-queue-options.js';
+
+const { Worker: PostgresWorker } = withBackend(createPostgresBackend);
+
+type EmailJobRecord = Job<unknown, EmailJobResult>;
+
+/** The BullMQ worker operations used here, alike on Redis and PostgreSQL. */
+interface EmailBullWorker {
+  on(event: 'completed', listener: (job: EmailJobRecord, result: EmailJobResult) => void): unknown;
+  on(event: 'failed', listener: (job: EmailJobRecord | undefined, error: Error) => void): unknown;
+  on(event: 'stalled', listener: (jobId: string) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  waitUntilReady(): Promise<unknown>;
+  run(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startEmailWorker}. */
+export interface EmailWorkerOptions extends QueueConnectionOptions {
+  /** Where emails go, such as `smtpBackend(...)`. The caller closes it after the worker. */
+  backend: EmailBackend;
+  /** Queue name, as given to `bullmqQueue`. Default `emails`. */
+  name?: string;
+  /** Jobs delivered at once by this worker. Default 5 (the SMTP pool's size). */
+  concurrency?: number;
+  /**
+   * How long a job's lock lasts without renewal, in ms. Default 30 000. A worker renews
+   * it while it runs; when a worker dies, its jobs run again after about this long.
+   */
+  lockDuration?: number;
+  /** How often to look for jobs of dead workers, in ms. Default 30 000. */
+  stalledInterval?: number;
+  /**
+   * How many times a job may be recovered from a dead worker before it fails (a job
+   * that keeps killing its worker should stop). Default 1.
+   */
+  maxStalledCount?: number;
+  /** Called once per job outcome: sent, retry, failed or stalled. */
+  onJob?: (outcome: JobOutcome) => void;
+  /** Called with connection and processing errors. Default: printed to stderr. */
+  onError?: (error: Error) => void;
+}
+
+/** What a completed job records as its result. */
+export interface EmailJobResult {
+  messageId: string;
+  accepted: string[];
+  rejected: string[];
+  response?: string;
+}
+
+function positive(value: unknown, key: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    throw new ConfigError(key, 'must be a positive integer');
+  }
+  return value as number;
+}
+
+/** Delivers one job; a permanent failure becomes BullMQ's `UnrecoverableError`. */
+async function deliverJob(backend: EmailBackend, job: Job<unknown>): Promise<EmailJobResult> {
+  let info: DeliveryInfo;
+  try {
+    const message: ResolvedMessage = fromEmailJob(job.data);
+    info = await backend.send(message);
+  } catch (error) {
+    const failure = describeFailure(error);
+    // The reason (code, SMTP reply) is what BullMQ keeps as the job's failedReason.
+    const thrown = failure.permanent
+      ? new UnrecoverableError(failureReason(failure))
+      : new Error(failureReason(failure));
+    thrown.cause = error;
+    throw thrown;
+  }
+  return {
+    messageId: info.messageId,
+    accepted: info.accepted,
+    rejected: info.rejected,
+    ...(info.response === undefined ? {} : { response: info.response }),
+  };
+}
+
+/**
+ * A running email worker. Delivery is at least once: a worker that dies after the
+ * server accepted a message but before the job was marked done leaves the job to run
+ * again, and the repeat carries the same Message-ID, so receivers can tell.
+ */
+export class EmailWorker {
+  readonly #worker: EmailBullWorker;
+  readonly #connection: Redis | undefined;
+  readonly #inFlight: { count: number };
+  #closing: Promise<void> | undefined;
+
+  /** Use {@link startEmailWorker}. */
+  constructor(worker: EmailBullWorker, connection: Redis | undefined, inFlight: { count: number }) {
+    this.#worker = worker;
+    this.#connection = connection;
+    this.#inFlight = inFlight;
+  }
+
+  /** Jobs being delivered right now. */
+  get inFlight(): number {
+    return this.#inFlight.count;
+  }
+
+  /**
+   * Stops taking jobs and waits for the ones in flight to finish. Safe to call twice.
+   * The backend is left open for its owner to close.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#worker.close();
+      this.#connection?.disconnect();
+    })();
+    return this.#closing;
+  }
+}
+
+/**
+ * Starts a worker that delivers queued emails through `backend`. Resolves once the
+ * worker is connected (on PostgreSQL, the schema is migrated first unless told not
+ * to); rejects when PostgreSQL cannot be reached. On Redis it waits for Redis.
+ *
+ * Temporary failures (4xx, network) are retried with the job's backoff; permanent
+ * ones (5xx, an unreadable job) fail at once with the reason kept in the job.
+ */
+export async function startEmailWorker(
+  options: EmailWorkerOptions,
+  env: QueueEnv = process.env,
+): Promise<EmailWorker> {
+  const { backend, onJob } = options;
+  if (backend === null || typeof backend !== 'object' || typeof backend.send !== 'function') {
+    throw new ConfigError('backend', 'must be an EmailBackend, such as smtpBackend(...)');
+  }
+  const name = validateQueueName(options.name);
+  const concurrency = positive(options.concurrency, 'concurrency', 5);
+  const target = resolveQueueTarget(options, env);
+  const settings = {
+    autorun: false,
+    concurrency,
+    lockDuration: positive(options.lockDuration, 'lockDuration', 30_000),
+    stalledInterval: positive(options.stalledInterval, 'stalledInterval', 30_000),
+    maxStalledCount: positive(options.maxStalledCount, 'maxStalledCount', 1),
+  } satisfies Omit<WorkerOptions, 'connection'>;
+  const inFlight = { count: 0 };
+  const processor = async (job: Job<unknown>): Promise<EmailJobResult> => {
+    inFlight.count += 1;
+    try {
+      return await deliverJob(backend, job);
+    } finally {
+      inFlight.count -= 1;
+    }
+  };
+
+  let connection: Redis | undefined;
+  let worker: EmailBullWorker;
+  if (target.kind === 'postgres') {
+    const config = postgresRoleConfig(target.config, { poolSize: concurrency + 4 });
+    worker = new PostgresWorker<unknown, EmailJobResult>(name, processor, {
+      ...settings,
+      connection: config,
+    });
+  } else {
+    connection = openRedis(target, 'worker');
+    worker = new Worker<unknown, EmailJobResult>(name, processor, { ...settings, connection });
+  }
+
+  const onError =
+    options.onError ??
+    ((error: Error) => console.error(`[mailroom-worker] ${name}: ${error.message}`));
+  worker.on('error', onError);
+  if (onJob) {
+    worker.on('completed', (job, result) => {
+      onJob({
+        status: 'sent',
+        jobId: String(job.id),
+        attempt: job.attemptsMade,
+        messageId: result.messageId,
+        accepted: result.accepted,
+        rejected: result.rejected,
+      });
+    });
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      const failure = describeFailure(error.cause ?? error);
+      const common = {
+        jobId: String(job.id),
+        attempt: job.attemptsMade,
+        attempts: job.opts.attempts ?? 1,
+        failure,
+      };
+      // BullMQ sets finishedOn only when the job will not be tried again.
+      if (job.finishedOn === undefined) onJob({ status: 'retry', delayMs: job.delay, ...common });
+      else onJob({ status: 'failed', ...common });
+    });
+    worker.on('stalled', (jobId) => onJob({ status: 'stalled', jobId }));
+  }
+
+  const handle = new EmailWorker(worker, connection, inFlight);
+  try {
+    await worker.waitUntilReady();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
+  worker.run().catch(onError);
+  return handle;
+}

@@ -1,0 +1,124 @@
+import { type EmailJob, QueueError } from '@mailroom/core';
+import {
+  createPostgresBackend,
+  type DefaultJobOptions,
+  type JobsOptions,
+  type PostgresPoolConfig,
+  withBackend,
+} from 'bullmq';
+import { postgresRoleConfig } from './connection-options.js';
+import type { QueueProducer } from './queue-producer.js';
+import { withTimeout } from './with-timeout.js';
+
+const { Queue: PostgresQueue } = withBackend(createPostgresBackend);
+type EmailPostgresQueue = InstanceType<typeof PostgresQueue<EmailJob>>;
+
+// Failures to open a connection: no query was sent, so the job is certainly not stored.
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '28000', // invalid_authorization_specification
+  '28P01', // invalid_password
+  '3D000', // invalid_catalog_name
+]);
+
+function isConnectFailure(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    (typeof code === 'string' && CONNECT_CODES.has(code)) ||
+    (typeof message === 'string' && /timeout exceeded when trying to connect/i.test(message))
+  );
+}
+
+/**
+ * Stores jobs in PostgreSQL through BullMQ's Postgres backend. The BullMQ queue is
+ * opened lazily and replaced when its first connect fails: BullMQ remembers a failed
+ * readiness check for the life of the connection, which would otherwise leave the
+ * queue broken after the database comes back.
+ */
+export class PostgresProducer implements QueueProducer {
+  readonly #name: string;
+  readonly #config: PostgresPoolConfig;
+  readonly #jobOptions: DefaultJobOptions;
+  #opening: Promise<EmailPostgresQueue> | undefined;
+
+  constructor(
+    name: string,
+    config: PostgresPoolConfig,
+    settings: { jobOptions: DefaultJobOptions; enqueueTimeoutMs: number },
+  ) {
+    this.#name = name;
+    this.#config = postgresRoleConfig(config, {
+      poolSize: 10,
+      queryTimeoutMs: settings.enqueueTimeoutMs,
+    });
+    this.#jobOptions = settings.jobOptions;
+  }
+
+  #open(): Promise<EmailPostgresQueue> {
+    if (this.#opening) return this.#opening;
+    const queue = new PostgresQueue<EmailJob>(this.#name, {
+      connection: this.#config,
+      defaultJobOptions: this.#jobOptions,
+    });
+    queue.on('error', () => undefined);
+    const opening = queue.waitUntilReady().then(
+      () => queue,
+      async (error: unknown) => {
+        if (this.#opening === opening) this.#opening = undefined;
+        await queue.close().catch(() => undefined);
+        throw error;
+      },
+    );
+    // A caller that gave up waiting (isAvailable's timeout) must not leave it unhandled.
+    opening.catch(() => undefined);
+    this.#opening = opening;
+    return opening;
+  }
+
+  async isAvailable(timeoutMs: number): Promise<boolean> {
+    const probe = (async () => {
+      const queue = await this.#open();
+      await queue.getBackend().connection.pool.query('SELECT 1');
+      return true;
+    })().catch(() => false);
+    return withTimeout(probe, timeoutMs, false);
+  }
+
+  async add(job: EmailJob, opts: JobsOptions): Promise<string> {
+    let queue: EmailPostgresQueue;
+    try {
+      queue = await this.#open();
+    } catch (error) {
+      throw new QueueError('QUEUE_UNAVAILABLE', `PostgreSQL is not reachable: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    try {
+      const added = await queue.add('email', job, opts);
+      return added.id ?? String(opts.jobId);
+    } catch (error) {
+      if (isConnectFailure(error)) {
+        throw new QueueError('QUEUE_UNAVAILABLE', `PostgreSQL is not reachable: ${String(error)}`, {
+          cause: error,
+        });
+      }
+      // The statement may have been sent and committed before the failure.
+      throw new QueueError('QUEUE_ENQUEUE_FAILED', `enqueue may have failed: ${String(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    const opening = this.#opening;
+    this.#opening = undefined;
+    const queue = await opening?.catch(() => undefined);
+    await queue?.close();
+  }
+}

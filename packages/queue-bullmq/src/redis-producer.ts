@@ -1,0 +1,103 @@
+import { type EmailJob, QueueError } from '@mailroom/core';
+import { type DefaultJobOptions, type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { openRedis, type QueueTarget } from './connection-options.js';
+import type { QueueProducer } from './queue-producer.js';
+import { withTimeout } from './with-timeout.js';
+
+// ioredis's words for a command refused before it was written, because the offline
+// queue is off and the socket is not writable: the job certainly did not reach Redis.
+const NOT_SENT = /enableOfflineQueue options is false/;
+
+/** Resolves true when `client` is ready within `timeoutMs`, false when it cannot be. */
+function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  // Between attempts (or closed for good): Redis is down, say so at once.
+  if (client.status !== 'connecting' && client.status !== 'connect') {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    const finish = (ready: boolean): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('close', onClose);
+      resolve(ready);
+    };
+    const onReady = (): void => finish(true);
+    const onClose = (): void => finish(false);
+    const timer = setTimeout(onClose, timeoutMs);
+    client.once('ready', onReady);
+    client.once('close', onClose);
+  });
+}
+
+/** Stores jobs in Redis over a fail-fast connection that the producer owns. */
+export class RedisProducer implements QueueProducer {
+  readonly #client: Redis;
+  readonly #queue: Queue<EmailJob>;
+  readonly #enqueueTimeoutMs: number;
+  #lastError: Error | undefined;
+
+  constructor(
+    name: string,
+    target: Extract<QueueTarget, { kind: 'redis' }>,
+    settings: { jobOptions: DefaultJobOptions; enqueueTimeoutMs: number },
+  ) {
+    this.#enqueueTimeoutMs = settings.enqueueTimeoutMs;
+    this.#client = openRedis(target, 'producer', settings.enqueueTimeoutMs);
+    this.#client.on('error', (error: Error) => {
+      this.#lastError = error;
+    });
+    this.#queue = new Queue<EmailJob>(name, {
+      connection: this.#client,
+      // Never wait for "ready" (sendEmail must not hang), and skip the INFO version
+      // check: run before the connection is up, its failure would stick to the queue.
+      skipWaitingForReady: true,
+      skipVersionCheck: true,
+      defaultJobOptions: settings.jobOptions,
+    });
+    this.#queue.on('error', () => undefined);
+  }
+
+  async isAvailable(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    if (!(await whenReady(this.#client, timeoutMs))) return false;
+    // A ready socket can still sit in front of a stopped server: ask it.
+    const ping = this.#client.ping().then(
+      () => true,
+      () => false,
+    );
+    return withTimeout(ping, deadline - Date.now(), false);
+  }
+
+  async add(job: EmailJob, opts: JobsOptions): Promise<string> {
+    // A connection under way (a new queue's first) is worth waiting for; a broken one is not.
+    if (!(await whenReady(this.#client, this.#enqueueTimeoutMs))) {
+      throw new QueueError('QUEUE_UNAVAILABLE', `Redis is not connected (${this.#client.status})`, {
+        ...(this.#lastError ? { cause: this.#lastError } : {}),
+      });
+    }
+    try {
+      const added = await this.#queue.add('email', job, opts);
+      return added.id ?? String(opts.jobId);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (NOT_SENT.test(message)) {
+        throw new QueueError('QUEUE_UNAVAILABLE', `Redis is not connected: ${message}`, {
+          cause: error,
+        });
+      }
+      // Written to the socket, then a timeout or a dropped connection: Redis may
+      // have stored the job, so the caller must not deliver it another way.
+      throw new QueueError('QUEUE_ENQUEUE_FAILED', `enqueue may have failed: ${message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.close().catch(() => undefined);
+    if (this.#client.status === 'ready') await this.#client.quit().catch(() => undefined);
+    this.#client.disconnect();
+  }
+}

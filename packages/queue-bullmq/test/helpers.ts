@@ -1,0 +1,226 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { smtpBackend } from '@mailroom/backend-smtp';
+import {
+  type EmailJob,
+  type EmailPriority,
+  type EnqueueOptions,
+  resolveMessage,
+  toEmailJob,
+} from '@mailroom/core';
+import { openQueueAdmin, type QueueConnectionOptions } from '@mailroom/queue-bullmq';
+import type { SmtpSink } from '@mailroom/testkit';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+/** The machine's Redis and PostgreSQL, which these tests require. */
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const POSTGRES_URL =
+  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Fails loudly (never skips) when the machine's Redis is not there. */
+export async function requireRedis(): Promise<void> {
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw new Error(`these tests need Redis at ${REDIS_URL}: ${String(error)}`);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Fails loudly (never skips) when the machine's PostgreSQL is not there. */
+export async function requirePostgres(): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (error) {
+    throw new Error(`these tests need PostgreSQL at ${POSTGRES_URL}: ${String(error)}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A queue name no other test uses. */
+export const uniqueName = (label: string): string =>
+  `test-${label}-${randomBytes(4).toString('hex')}`;
+
+/** A queued email, resolved as the mailer would. */
+export async function emailJob(subject = 'Hello', to = 'rcpt@example.com'): Promise<EmailJob> {
+  return toEmailJob(
+    await resolveMessage({
+      from: 'Sender <sender@example.com>',
+      to,
+      subject,
+      text: `Body of ${subject}`,
+    }),
+  );
+}
+
+/** Enqueue options with defaults. */
+export const enqueueOptions = (
+  jobId: string,
+  extra: { priority?: EmailPriority; delayMs?: number } = {},
+): EnqueueOptions => ({ jobId, priority: 'normal', delayMs: 0, ...extra });
+
+/** An SMTP backend pointed at the test sink. */
+export const backendFor = (sink: SmtpSink) =>
+  smtpBackend({
+    host: sink.host,
+    port: sink.port,
+    tls: { rejectUnauthorized: false },
+    connectionTimeoutMs: 2000,
+  });
+
+/** The sink's SMTP URL, for child processes. */
+export const smtpUrlFor = (sink: SmtpSink): string =>
+  `smtp://${sink.host}:${sink.port}?rejectUnauthorized=false`;
+
+/** Things to close after each test, closed last-opened first. */
+export class Cleanup {
+  readonly #steps: Array<() => Promise<unknown>> = [];
+
+  add(step: () => Promise<unknown>): void {
+    this.#steps.push(step);
+  }
+
+  /** Registers a queue to delete with all its jobs. */
+  obliterate(name: string, where: QueueConnectionOptions): void {
+    this.add(async () => {
+      const admin = await openQueueAdmin({ name, ...where });
+      await admin.obliterate();
+      await admin.close();
+    });
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.#steps.splice(0).reverse()) await step();
+  }
+}
+
+/** Polls until `check` is true; throws after `timeoutMs`. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A throwaway redis-server, for tests that stop or kill Redis. */
+export interface PrivateRedis {
+  readonly port: number;
+  readonly url: string;
+  /** Starts (or restarts) the server and waits until it answers. */
+  start(): Promise<void>;
+  /** Kills the server and waits until it is gone. */
+  kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the socket stays open but nothing answers. */
+  pause(): void;
+  resume(): void;
+}
+
+/** Starts a private `redis-server` on a free port, without persistence. */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const redis: PrivateRedis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      );
+      const started = child;
+      const failed = new Promise<never>((_, reject) => {
+        started.once('error', (error) =>
+          reject(new Error(`cannot start redis-server: ${error.message}`)),
+        );
+      });
+      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
+      try {
+        await Promise.race([
+          failed,
+          waitUntil(
+            async () => {
+              try {
+                if (probe.status !== 'ready') await probe.connect();
+                return (await probe.ping()) === 'PONG';
+              } catch {
+                return false;
+              }
+            },
+            5000,
+            'redis-server to start',
+          ),
+        ]);
+      } finally {
+        probe.disconnect();
+      }
+    },
+    async kill() {
+      const running = child;
+      child = undefined;
+      if (!running || running.exitCode !== null) return;
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGKILL');
+      await exited;
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
+  };
+  await redis.start();
+  return redis;
+}
+
+/** Output lines of a child process, collected as they come. */
+export interface ChildLines {
+  readonly lines: string[];
+  readonly exited: Promise<number | null>;
+}
+
+/** Collects a child's stdout lines and its exit code. */
+export function collectLines(child: ChildProcess): ChildLines {
+  const lines: string[] = [];
+  let partial = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { lines, exited };
+}

@@ -1,0 +1,252 @@
+import { type ConfigError, QueueError } from '@mailroom/core';
+import {
+  type BullmqQueueOptions,
+  bullmqQueue,
+  bullmqQueueFromEnv,
+  type JobOutcome,
+  startEmailWorker,
+} from '@mailroom/queue-bullmq';
+import { type SmtpSinkOptions, startSmtpSink } from '@mailroom/testkit';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  backendFor,
+  Cleanup,
+  emailJob,
+  enqueueOptions,
+  REDIS_URL,
+  requireRedis,
+  uniqueName,
+  waitUntil,
+} from './helpers.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+beforeAll(requireRedis);
+
+/** A fresh queue on the machine's Redis, deleted after the test. */
+function redisQueue(options: BullmqQueueOptions = {}) {
+  const name = uniqueName('redis');
+  const queue = bullmqQueue({ url: REDIS_URL, name, backoff: { delayMs: 50 }, ...options });
+  cleanup.obliterate(name, { url: REDIS_URL });
+  cleanup.add(() => queue.close());
+  return queue;
+}
+
+/** BullMQ's own view of a queue, to inspect stored jobs. */
+function rawQueue(name: string): Queue {
+  const connection = new Redis(REDIS_URL);
+  const queue = new Queue(name, { connection });
+  cleanup.add(async () => {
+    await queue.close();
+    connection.disconnect();
+  });
+  return queue;
+}
+
+/** A sink and a worker on `name`, recording outcomes. */
+async function deliverer(name: string, sinkOptions: SmtpSinkOptions = {}, concurrency = 5) {
+  const sink = await startSmtpSink({ disableStartTls: true, ...sinkOptions });
+  const backend = backendFor(sink);
+  const outcomes: JobOutcome[] = [];
+  const worker = await startEmailWorker({
+    url: REDIS_URL,
+    name,
+    backend,
+    concurrency,
+    onJob: (outcome) => outcomes.push(outcome),
+  });
+  cleanup.add(() => sink.close());
+  cleanup.add(() => backend.close());
+  cleanup.add(() => worker.close());
+  return { sink, worker, outcomes };
+}
+
+const configError = (make: () => unknown): ConfigError => {
+  try {
+    make();
+  } catch (error) {
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('bullmqQueue options', () => {
+  it('refuses bad options with CONFIG_INVALID naming the key', () => {
+    const cases: Array<[BullmqQueueOptions | Record<string, unknown>, string]> = [
+      [{ url: REDIS_URL, atempts: 3 }, 'atempts'],
+      [{ url: 'http://localhost' }, 'url'],
+      [{ url: REDIS_URL, postgres: 'postgres://x@y/z' }, 'postgres'],
+      [{ url: REDIS_URL, attempts: 0 }, 'attempts'],
+      [{ url: REDIS_URL, name: 'a:b' }, 'name'],
+      [{ url: REDIS_URL, backoff: { delayMs: -1 } }, 'backoff.delayMs'],
+      [{ url: REDIS_URL, backoff: { jitter: 2 } }, 'backoff.jitter'],
+      [{ url: REDIS_URL, removeOnComplete: { days: 1 } }, 'removeOnComplete'],
+      [{ url: REDIS_URL, allowFallback: 'yes' }, 'allowFallback'],
+      [{ postgres: 'mysql://x' }, 'postgres'],
+      [{ connection: {} }, 'connection'],
+    ];
+    for (const [options, key] of cases) {
+      const error = configError(() => bullmqQueue(options as BullmqQueueOptions));
+      expect(error.code, key).toBe('CONFIG_INVALID');
+      expect(error.details.key).toBe(key);
+    }
+  });
+
+  it('builds from the environment only when REDIS_URL or MAIL_QUEUE_POSTGRES_URL is set', async () => {
+    expect(bullmqQueueFromEnv({})).toBeUndefined();
+    const fromRedis = bullmqQueueFromEnv({ REDIS_URL });
+    expect(fromRedis?.datastore).toBe('redis');
+    expect(fromRedis?.name).toBe('emails');
+    expect(fromRedis?.allowFallback).toBe(true);
+    await fromRedis?.close();
+    // MAIL_QUEUE_POSTGRES_URL names the mail queue; REDIS_URL may just be a cache.
+    const both = bullmqQueueFromEnv({ REDIS_URL, MAIL_QUEUE_POSTGRES_URL: 'postgres://u@h/db' });
+    expect(both?.datastore).toBe('postgres');
+    await both?.close();
+    expect(configError(() => bullmqQueueFromEnv({ REDIS_URL: 'nope' })).details.key).toBe(
+      'REDIS_URL',
+    );
+  });
+});
+
+describe('BullMQ queue on Redis', () => {
+  it('is available, queues jobs, and a worker delivers them', async () => {
+    const queue = redisQueue();
+    expect(await queue.isAvailable()).toBe(true);
+    const jobs = await Promise.all([1, 2, 3].map((n) => emailJob(`Redis ${n}`)));
+    for (const job of jobs) {
+      expect(await queue.enqueue(job, enqueueOptions(job.id))).toEqual({ id: job.id });
+    }
+    const { sink, outcomes } = await deliverer(queue.name);
+    const received = await sink.waitFor(3);
+    expect(received.map((m) => m.parsed.messageId).sort()).toEqual(
+      jobs.map((job) => job.messageId).sort(),
+    );
+    await waitUntil(() => outcomes.length === 3);
+    expect(outcomes.every((o) => o.status === 'sent' && o.accepted.length === 1)).toBe(true);
+  });
+
+  it('stores a job once per jobId, so a repeated idempotency key sends once', async () => {
+    const queue = redisQueue();
+    const job = await emailJob('Once');
+    // Keys BullMQ would refuse as ids (integers, ":") are mapped, still one-to-one.
+    for (const key of ['order:42', '42']) {
+      const first = await queue.enqueue(job, enqueueOptions(key));
+      const again = await queue.enqueue(await emailJob('Once again'), enqueueOptions(key));
+      expect(again.id).toBe(first.id);
+    }
+    const { sink } = await deliverer(queue.name);
+    await sink.waitFor(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sink.messages.map((m) => m.parsed.subject)).toEqual(['Once', 'Once']);
+  });
+
+  it('honours delay', async () => {
+    const queue = redisQueue();
+    const { sink } = await deliverer(queue.name);
+    const started = Date.now();
+    await queue.enqueue(await emailJob('Later'), enqueueOptions('later', { delayMs: 800 }));
+    await queue.enqueue(await emailJob('Now'), enqueueOptions('now'));
+    await sink.waitFor(1);
+    expect(sink.messages[0]?.parsed.subject).toBe('Now');
+    await sink.waitFor(2);
+    expect(sink.messages[1]?.parsed.subject).toBe('Later');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+  });
+
+  it('runs high before normal before low among waiting jobs', async () => {
+    const queue = redisQueue();
+    for (const priority of ['low', 'normal', 'high', 'low', 'high'] as const) {
+      const job = await emailJob(priority);
+      await queue.enqueue(job, enqueueOptions(job.id, { priority }));
+    }
+    const { sink } = await deliverer(queue.name, {}, 1);
+    await sink.waitFor(5);
+    expect(sink.messages.map((m) => m.parsed.subject)).toEqual([
+      'high',
+      'high',
+      'normal',
+      'low',
+      'low',
+    ]);
+  });
+
+  it('retries a temporary failure (450) with backoff until accepted', async () => {
+    const queue = redisQueue();
+    const job = await emailJob('Greylisted');
+    await queue.enqueue(job, enqueueOptions(job.id));
+    const { sink, outcomes } = await deliverer(queue.name, {
+      dataReply: (attempt) =>
+        attempt <= 2 ? { code: 450, message: 'Greylisted, try later' } : undefined,
+    });
+    await sink.waitFor(1);
+    await waitUntil(() => outcomes.length === 3);
+    expect(outcomes.map((o) => o.status)).toEqual(['retry', 'retry', 'sent']);
+    const retry = outcomes[0];
+    expect(retry).toMatchObject({ attempt: 1, attempts: 5 });
+    if (retry?.status === 'retry') {
+      expect(retry.failure).toMatchObject({ code: 'DELIVERY_TEMPORARY', responseCode: 450 });
+    }
+    expect(outcomes[2]).toMatchObject({ attempt: 3, messageId: job.messageId });
+    expect(sink.messages[0]?.parsed.messageId).toBe(job.messageId);
+  });
+
+  it('fails a permanent failure (550) at once, keeping the SMTP reason', async () => {
+    const queue = redisQueue();
+    const job = await emailJob('Bounce');
+    await queue.enqueue(job, enqueueOptions(job.id));
+    const { sink, outcomes } = await deliverer(queue.name, {
+      dataReply: () => ({ code: 550, message: 'No such user here' }),
+    });
+    await waitUntil(() => outcomes.length === 1);
+    expect(outcomes[0]).toMatchObject({ status: 'failed', attempt: 1, attempts: 5 });
+    const bull = rawQueue(queue.name);
+    const stored = await bull.getJob(job.id);
+    expect(stored?.attemptsMade).toBe(1);
+    expect(stored?.failedReason).toMatch(/^DELIVERY_PERMANENT 550 .*No such user here/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sink.dataAttempts).toBe(1);
+  });
+
+  it('fails an unreadable job at once as INVALID_INPUT', async () => {
+    const queue = redisQueue();
+    const bull = rawQueue(queue.name);
+    await bull.add(
+      'email',
+      { v: 99, subject: 'from the future' },
+      { jobId: 'future', attempts: 5 },
+    );
+    const { outcomes } = await deliverer(queue.name);
+    await waitUntil(() => outcomes.length === 1);
+    expect(outcomes[0]).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      failure: { code: 'INVALID_INPUT', permanent: true },
+    });
+  });
+
+  it('refuses a job over sizeLimit as QUEUE_UNAVAILABLE, so the mailer may send it directly', async () => {
+    const queue = redisQueue({ sizeLimit: 1000 });
+    const job = await emailJob('x'.repeat(2000));
+    const error = await queue.enqueue(job, enqueueOptions(job.id)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueError);
+    expect((error as QueueError).code).toBe('QUEUE_UNAVAILABLE');
+  });
+
+  it('applies retention and attempts to every job', async () => {
+    const queue = redisQueue({ attempts: 3, removeOnComplete: 10, removeOnFail: { age: 60 } });
+    const job = await emailJob('Options');
+    await queue.enqueue(job, enqueueOptions(job.id, { priority: 'low' }));
+    const bull = rawQueue(queue.name);
+    const stored = await bull.getJob(job.id);
+    expect(stored?.opts).toMatchObject({
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 50, jitter: 0.25 },
+      removeOnComplete: 10,
+      removeOnFail: { age: 60 },
+      priority: 10,
+    });
+  });
+});
