@@ -9,34 +9,13 @@ import { withTimeout } from './with-timeout.js';
 // queue is off and the socket is not writable: the job certainly did not reach Redis.
 const NOT_SENT = /enableOfflineQueue options is false/;
 
-/** Resolves true when `client` is ready within `timeoutMs`, false when it cannot be. */
-function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
-  if (client.status === 'ready') return Promise.resolve(true);
-  // Between attempts (or closed for good): Redis is down, say so at once.
-  if (client.status !== 'connecting' && client.status !== 'connect') {
-    return Promise.resolve(false);
-  }
-  return new Promise((resolve) => {
-    const finish = (ready: boolean): void => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      client.off('close', onClose);
-      resolve(ready);
-    };
-    const onReady = (): void => finish(true);
-    const onClose = (): void => finish(false);
-    const timer = setTimeout(onClose, timeoutMs);
-    client.once('ready', onReady);
-    client.once('close', onClose);
-  });
-}
-
 /** Stores jobs in Redis over a fail-fast connection that the producer owns. */
 export class RedisProducer implements QueueProducer {
   readonly #client: Redis;
   readonly #queue: Queue<EmailJob>;
   readonly #enqueueTimeoutMs: number;
   #lastError: Error | undefined;
+  #connecting: Promise<boolean> | undefined;
 
   constructor(
     name: string,
@@ -59,9 +38,35 @@ export class RedisProducer implements QueueProducer {
     this.#queue.on('error', () => undefined);
   }
 
+  /**
+   * Resolves true when the connection is or becomes ready, false when it is down. One
+   * wait per connection attempt, however many callers ask.
+   */
+  #connected(): Promise<boolean> {
+    const client = this.#client;
+    if (client.status === 'ready') return Promise.resolve(true);
+    // Between attempts (or closed for good): Redis is down, say so at once.
+    if (client.status !== 'connecting' && client.status !== 'connect') {
+      return Promise.resolve(false);
+    }
+    this.#connecting ??= new Promise<boolean>((resolve) => {
+      const finish = (ready: boolean): void => {
+        client.off('ready', onReady);
+        client.off('close', onClose);
+        this.#connecting = undefined;
+        resolve(ready);
+      };
+      const onReady = (): void => finish(true);
+      const onClose = (): void => finish(false);
+      client.once('ready', onReady);
+      client.once('close', onClose);
+    });
+    return this.#connecting;
+  }
+
   async isAvailable(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    if (!(await whenReady(this.#client, timeoutMs))) return false;
+    if (!(await withTimeout(this.#connected(), timeoutMs, false))) return false;
     // A ready socket can still sit in front of a stopped server: ask it.
     const ping = this.#client.ping().then(
       () => true,
@@ -72,7 +77,7 @@ export class RedisProducer implements QueueProducer {
 
   async add(job: EmailJob, opts: JobsOptions): Promise<string> {
     // A connection under way (a new queue's first) is worth waiting for; a broken one is not.
-    if (!(await whenReady(this.#client, this.#enqueueTimeoutMs))) {
+    if (!(await withTimeout(this.#connected(), this.#enqueueTimeoutMs, false))) {
       throw new QueueError('QUEUE_UNAVAILABLE', `Redis is not connected (${this.#client.status})`, {
         ...(this.#lastError ? { cause: this.#lastError } : {}),
       });

@@ -165,6 +165,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
         );
       });
       const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
+      probe.on('error', () => undefined);
       try {
         await Promise.race([
           failed,

@@ -1,0 +1,83 @@
+import { QueueError } from '@mailroom/core';
+import { bullmqQueue, type JobOutcome, startEmailWorker } from '@mailroom/queue-bullmq';
+import { startSmtpSink } from '@mailroom/testkit';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  backendFor,
+  Cleanup,
+  emailJob,
+  enqueueOptions,
+  freePort,
+  POSTGRES_URL,
+  requirePostgres,
+  uniqueName,
+  waitUntil,
+} from './helpers.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+beforeAll(requirePostgres);
+
+describe('BullMQ queue on PostgreSQL', () => {
+  it('migrates, queues jobs, and a worker delivers them once per jobId', async () => {
+    const name = uniqueName('pg');
+    const queue = bullmqQueue({ postgres: POSTGRES_URL, name, backoff: { delayMs: 50 } });
+    expect(queue.datastore).toBe('postgres');
+    cleanup.obliterate(name, { postgres: POSTGRES_URL });
+    cleanup.add(() => queue.close());
+    expect(await waitUntilAvailable(queue)).toBe(true);
+
+    const jobs = await Promise.all([1, 2, 3].map((n) => emailJob(`Postgres ${n}`)));
+    for (const job of jobs) {
+      expect(await queue.enqueue(job, enqueueOptions(job.id))).toEqual({ id: job.id });
+    }
+    const first = jobs[0];
+    if (!first) throw new Error('no job');
+    expect(await queue.enqueue(first, enqueueOptions(first.id))).toEqual({ id: first.id });
+
+    const sink = await startSmtpSink({
+      disableStartTls: true,
+      dataReply: (attempt) => (attempt === 1 ? { code: 451, message: 'Try again' } : undefined),
+    });
+    const backend = backendFor(sink);
+    const outcomes: JobOutcome[] = [];
+    const worker = await startEmailWorker({
+      postgres: POSTGRES_URL,
+      name,
+      backend,
+      onJob: (outcome) => outcomes.push(outcome),
+    });
+    cleanup.add(() => sink.close());
+    cleanup.add(() => backend.close());
+    cleanup.add(() => worker.close());
+
+    await sink.waitFor(3);
+    await waitUntil(() => outcomes.filter((o) => o.status === 'sent').length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sink.messages.map((m) => m.parsed.messageId).sort()).toEqual(
+      jobs.map((job) => job.messageId).sort(),
+    );
+    expect(outcomes.filter((o) => o.status === 'retry')).toHaveLength(1);
+  });
+
+  it('answers unavailable at once and refuses with QUEUE_UNAVAILABLE when PostgreSQL is away', async () => {
+    const queue = bullmqQueue({
+      postgres: `postgres://postgres@127.0.0.1:${await freePort()}/test`,
+      name: 'nowhere',
+    });
+    cleanup.add(() => queue.close());
+    const started = performance.now();
+    expect(await queue.isAvailable()).toBe(false);
+    expect(performance.now() - started).toBeLessThan(300);
+    const job = await emailJob();
+    const error = await queue.enqueue(job, enqueueOptions(job.id)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueError);
+    expect((error as QueueError).code).toBe('QUEUE_UNAVAILABLE');
+  });
+});
+
+/** The first probe may include the schema migration, longer than one probe allows. */
+async function waitUntilAvailable(queue: { isAvailable(): Promise<boolean> }): Promise<boolean> {
+  await waitUntil(() => queue.isAvailable(), 10_000, 'PostgreSQL queue');
+  return true;
+}
