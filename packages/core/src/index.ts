@@ -12,12 +12,20 @@ export type {
   AttachmentCommonFields,
   AttachmentContent,
   AttachmentInput,
+  AttachmentTuple,
+  Base64Attachment,
   ContentAttachment,
+  PathAttachment,
+  UrlAttachment,
 } from './attachments/attachment-input.js';
 export {
+  type AttachmentLookup,
   type AttachmentOptions,
+  DEFAULT_ATTACHMENT_TIMEOUT_MS,
   DEFAULT_MAX_ATTACHMENT_BYTES,
+  type LookupAddress,
 } from './attachments/attachment-options.js';
+export { ATTACHMENT_CONCURRENCY, resolveAttachments } from './attachments/resolve-attachments.js';
 export type { AttachmentSource, ResolvedAttachment } from './attachments/resolved-attachment.js';
 export type { DeliveryInfo, EmailBackend } from './backend/email-backend.js';
 export { htmlToPlainText } from './body/html-to-plain-text.js';

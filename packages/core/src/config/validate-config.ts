@@ -1,6 +1,7 @@
 import type { Address } from '../address/address.js';
 import { parseAddress } from '../address/parse-address.js';
 import type { AttachmentOptions } from '../attachments/attachment-options.js';
+import { parsePrivateNetworkPolicy } from '../attachments/guard-network-address.js';
 import { ConfigError, MailroomError } from '../errors.js';
 import type { QueueAdapter } from '../queue/queue-adapter.js';
 import type { MailerConfig } from './mailer-config.js';
@@ -17,6 +18,7 @@ const ATTACHMENT_KEYS = new Set([
   'allowedDirs',
   'allowPrivateNetworks',
   'timeoutMs',
+  'lookup',
 ]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -42,7 +44,7 @@ function validateAttachments(value: unknown): AttachmentOptions | undefined {
   positiveInteger(value.maxBytes, 'attachments.maxBytes');
   positiveInteger(value.maxTotalBytes, 'attachments.maxTotalBytes');
   positiveInteger(value.timeoutMs, 'attachments.timeoutMs');
-  const { allowedDirs, allowPrivateNetworks } = value;
+  const { allowedDirs, lookup } = value;
   if (
     allowedDirs !== undefined &&
     !(
@@ -52,8 +54,12 @@ function validateAttachments(value: unknown): AttachmentOptions | undefined {
   ) {
     throw new ConfigError('attachments.allowedDirs', 'must be an array of directory paths');
   }
-  if (allowPrivateNetworks !== undefined && typeof allowPrivateNetworks !== 'boolean') {
-    throw new ConfigError('attachments.allowPrivateNetworks', 'must be a boolean');
+  parsePrivateNetworkPolicy(value.allowPrivateNetworks);
+  if (lookup !== undefined && typeof lookup !== 'function') {
+    throw new ConfigError(
+      'attachments.lookup',
+      'must be a function (hostname) => Promise<addresses>',
+    );
   }
   return value as AttachmentOptions;
 }

@@ -6,8 +6,11 @@ import type { ResolvedMessage } from '../message/resolved-message.js';
 
 // Opens the file only when the composer first pulls from it, so a send that fails
 // before writing this part leaves no descriptor open, and a retry reads afresh.
-async function* readLazily(path: string): AsyncGenerator<Buffer> {
-  yield* createReadStream(path);
+// Reads no more than the size checked against the limits, should the file have grown
+// since (or be one that reports a smaller size than it yields, as in /proc).
+async function* readLazily(path: string, size: number): AsyncGenerator<Buffer> {
+  if (size === 0) return;
+  yield* createReadStream(path, { start: 0, end: size - 1 });
 }
 
 function toComposerAttachment(attachment: ResolvedAttachment): MailComposerAttachment {
@@ -20,7 +23,7 @@ function toComposerAttachment(attachment: ResolvedAttachment): MailComposerAttac
     content:
       source.kind === 'bytes'
         ? Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength)
-        : Readable.from(readLazily(source.path), { objectMode: false }),
+        : Readable.from(readLazily(source.path, attachment.size), { objectMode: false }),
   };
 }
 

@@ -1,0 +1,121 @@
+import { constants, type Stats } from 'node:fs';
+import { open, realpath, stat } from 'node:fs/promises';
+import { AttachmentError } from '../errors.js';
+import {
+  isInsideDirectory,
+  isLexicallyAllowed,
+  pathNotAllowed,
+  realAllowedDirs,
+} from './check-allowed-dirs.js';
+import type { SizeClaim } from './size-budget.js';
+import { MAGIC_BYTES_LENGTH } from './sniff-magic-bytes.js';
+
+/** What resolving a file attachment learns, without reading the file. */
+export interface FileAttachmentFacts {
+  /** The path with symlinks resolved: what is streamed when the message is sent. */
+  realPath: string;
+  /** Size in bytes when checked. */
+  size: number;
+  /** The leading bytes, for content-type detection. */
+  head: Uint8Array;
+}
+
+/** What {@link readFileAttachment} needs to know. */
+export interface ReadFileContext {
+  /** `attachments[i]`, for errors. */
+  field: string;
+  /** When set, the real path must lie inside one of these directories. */
+  allowedDirs: readonly string[] | undefined;
+  /** The attachment's share of the size limits. */
+  claim: SizeClaim;
+}
+
+// O_NONBLOCK: opening a FIFO swapped in after the type check must not hang.
+// O_NOFOLLOW: nor may a symlink swapped in for the checked real path be followed.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+function notFound(field: string, path: string, error: unknown): AttachmentError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+  const reason =
+    code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${code})`;
+  return new AttachmentError('ATTACHMENT_NOT_FOUND', `${field} ${JSON.stringify(path)} ${reason}`, {
+    cause: error,
+    details: { field, path, reason: code },
+  });
+}
+
+function fileType(stats: Stats): string {
+  if (stats.isDirectory()) return 'directory';
+  if (stats.isFIFO()) return 'FIFO';
+  if (stats.isCharacterDevice()) return 'character device';
+  if (stats.isBlockDevice()) return 'block device';
+  if (stats.isSocket()) return 'socket';
+  return 'special file';
+}
+
+function assertRegularFile(stats: Stats, field: string, path: string): void {
+  if (stats.isFile()) return;
+  const type = fileType(stats);
+  throw new AttachmentError(
+    'ATTACHMENT_INVALID',
+    `${field} ${JSON.stringify(path)} is a ${type}, not a regular file`,
+    { details: { field, path, fileType: type } },
+  );
+}
+
+async function realPathOf(path: string, context: ReadFileContext): Promise<string> {
+  const { field, allowedDirs } = context;
+  const realDirs = allowedDirs === undefined ? undefined : await realAllowedDirs(allowedDirs);
+  let realPath: string;
+  try {
+    realPath = await realpath(path);
+  } catch (error) {
+    // Outside the allowed directories, a missing file is refused like any other, so
+    // that errors do not tell which files exist there.
+    if (realDirs !== undefined && !isLexicallyAllowed(path, allowedDirs ?? [], realDirs)) {
+      throw pathNotAllowed(field, path);
+    }
+    throw notFound(field, path, error);
+  }
+  if (realDirs !== undefined && !realDirs.some((dir) => isInsideDirectory(realPath, dir))) {
+    throw pathNotAllowed(field, path);
+  }
+  return realPath;
+}
+
+/**
+ * Checks a file attachment without reading it: the real path (symlinks resolved)
+ * within `allowedDirs`, a regular file, its size within the limits. Reads only its
+ * first bytes, for content-type detection; the content is streamed at send time.
+ */
+export async function readFileAttachment(
+  path: string,
+  context: ReadFileContext,
+): Promise<FileAttachmentFacts> {
+  const { field, claim } = context;
+  const realPath = await realPathOf(path, context);
+  const checked = await stat(realPath).catch((error: unknown) => {
+    throw notFound(field, path, error);
+  });
+  assertRegularFile(checked, field, path);
+  claim.grow(checked.size);
+  const handle = await open(realPath, OPEN_FLAGS).catch((error: unknown) => {
+    throw notFound(field, path, error);
+  });
+  try {
+    const opened = await handle.stat();
+    assertRegularFile(opened, field, path);
+    if (opened.ino !== checked.ino || opened.dev !== checked.dev) {
+      throw new AttachmentError(
+        'ATTACHMENT_NOT_FOUND',
+        `${field} ${JSON.stringify(path)} was replaced while it was being checked`,
+        { details: { field, path, reason: 'replaced' } },
+      );
+    }
+    const head = new Uint8Array(Math.min(MAGIC_BYTES_LENGTH, checked.size));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return { realPath, size: checked.size, head: head.subarray(0, bytesRead) };
+  } finally {
+    await handle.close();
+  }
+}
