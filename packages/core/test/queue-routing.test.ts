@@ -1,3 +1,6 @@
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createMailer,
   type EmailJob,
@@ -187,6 +190,26 @@ describe('email job payload', () => {
         },
       ],
     });
+  });
+
+  it('carries a file attachment as base64, no more than the size checked at resolution', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mailroom-job-'));
+    const file = join(dir, 'report.txt');
+    await writeFile(file, 'checked content');
+    const message = await resolveMessage({
+      from: 'app@example.com',
+      to: 'a@example.com',
+      subject: 'S',
+      text: 'T',
+      attachments: [file],
+    });
+    await appendFile(file, ' and bytes appended after the check');
+    const job = await toEmailJob(message);
+    expect(Buffer.from(job.attachments[0]?.contentBase64 ?? '', 'base64').toString()).toBe(
+      'checked content',
+    );
+    expect(job.attachments[0]).toMatchObject({ filename: 'report.txt', size: 15 });
+    await rm(dir, { recursive: true });
   });
 
   it('refuses an unknown version', () => {

@@ -1,14 +1,33 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { ResolvedAttachment } from '../attachments/resolved-attachment.js';
 import { ValidationError } from '../errors.js';
 import type { ResolvedMessage } from '../message/resolved-message.js';
 import { EMAIL_JOB_VERSION, type EmailJob, type EmailJobAttachment } from './email-job.js';
 
+// Reads no more than the size checked against the limits when the attachment was
+// resolved, so a file that grew since cannot smuggle extra bytes into the job.
+async function readCheckedFile(path: string, size: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(size);
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    return buffer.subarray(0, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function encodeAttachment(attachment: ResolvedAttachment): Promise<EmailJobAttachment> {
   const { source, ...rest } = attachment;
   // A file must travel inside the job: the worker may run on another machine. Its size
   // was checked against the limits when it was resolved.
-  const bytes = source.kind === 'bytes' ? source.bytes : await readFile(source.path);
+  const bytes =
+    source.kind === 'bytes' ? source.bytes : await readCheckedFile(source.path, attachment.size);
   const { cid, ...fields } = rest;
   return {
     ...fields,
