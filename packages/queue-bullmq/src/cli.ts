@@ -112,6 +112,7 @@ async function runWorker(
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  let lastError: string | undefined;
   try {
     const worker = await startEmailWorker(
       {
@@ -119,7 +120,12 @@ async function runWorker(
         ...(name === undefined ? {} : { name }),
         ...(concurrency === undefined ? {} : { concurrency }),
         onJob: (outcome) => io.out(formatOutcome(outcome)),
-        onError: (error) => io.err(`mailroom-worker: ${oneLine(error.message)}`),
+        onError: (error) => {
+          // A datastore that is away fails every reconnect alike: say it once.
+          const line = `mailroom-worker: ${oneLine(error.message)}`;
+          if (line !== lastError) io.err(line);
+          lastError = line;
+        },
       },
       env,
     );

@@ -23,6 +23,7 @@ import {
 } from './connection-options.js';
 import { describeFailure, failureReason, type JobOutcome } from './job-outcome.js';
 import { validateQueueName } from './validate-queue-options.js';
+import { withTimeout } from './with-timeout.js';
 
 const { Worker: PostgresWorker } = withBackend(createPostgresBackend);
 
@@ -37,7 +38,15 @@ interface EmailBullWorker {
   waitUntilReady(): Promise<unknown>;
   run(): Promise<unknown>;
   close(): Promise<void>;
+  disconnect(): Promise<void>;
 }
+
+// After the last delivery in flight has finished, how long BullMQ may take to record
+// results and close its connections. It needs the datastore for that and, while the
+// datastore is away, waits for it forever.
+const CLOSE_GRACE_MS = 5_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Options of {@link startEmailWorker}. */
 export interface EmailWorkerOptions extends QueueConnectionOptions {
@@ -129,14 +138,41 @@ export class EmailWorker {
 
   /**
    * Stops taking jobs and waits for the ones in flight to finish. Safe to call twice.
-   * The backend is left open for its owner to close.
+   * The backend is left open for its owner to close. With the datastore away, the
+   * connections are dropped a few seconds after the last delivery ends; a job whose
+   * result could not be recorded then runs again later (delivery is at least once).
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#worker.close();
+      const graceful = this.#worker.close().then(
+        () => true,
+        () => true,
+      );
+      if (!(await Promise.race([graceful, this.#settled().then(() => false)]))) {
+        // Dropping our connection fails the commands BullMQ queued for the absent
+        // datastore, which lets its close go on; its own connections end with it.
+        this.#connection?.disconnect();
+        const dropped = this.#worker.disconnect().then(
+          () => true,
+          () => true,
+        );
+        await withTimeout(Promise.race([graceful, dropped]), 1_000, false);
+      }
       this.#connection?.disconnect();
     })();
     return this.#closing;
+  }
+
+  /**
+   * Resolves a grace period after the last delivery in flight has ended, or as soon
+   * as no delivery is in flight and Redis is known to be down.
+   */
+  async #settled(): Promise<void> {
+    while (this.#inFlight.count > 0) await sleep(50);
+    for (let waited = 0; waited < CLOSE_GRACE_MS; waited += 50) {
+      if (this.#connection && this.#connection.status !== 'ready') return;
+      await sleep(50);
+    }
   }
 }
 

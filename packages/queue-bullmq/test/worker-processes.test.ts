@@ -12,6 +12,7 @@ import {
   REDIS_URL,
   requireRedis,
   smtpUrlFor,
+  startPrivateRedis,
   uniqueName,
   waitUntil,
 } from './helpers.js';
@@ -147,4 +148,23 @@ describe('worker processes', () => {
       await admin.close();
     }
   }, 30_000);
+
+  it('mailroom-worker still exits promptly on SIGTERM while Redis is down', async () => {
+    const redis = await startPrivateRedis();
+    cleanup.add(() => redis.kill());
+    const sink = await sinkWith();
+    const cli = spawnNode([CLI, 'run'], {
+      REDIS_URL: redis.url,
+      MAIL_BACKEND: 'smtp',
+      SMTP_URL: smtpUrlFor(sink),
+    });
+    // Started: the worker is connected and waiting for jobs.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await redis.kill();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    cli.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+  }, 20_000);
 });
