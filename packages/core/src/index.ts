@@ -61,3 +61,6 @@ export type {
   QueueContext,
   QueueEventSink,
 } from './queue/queue-adapter.js';
+export { createTemplateRenderer } from './templates/create-template-renderer.js';
+export type { RenderedTemplate, RenderTemplate } from './templates/rendered-template.js';
+export type { TemplateOptions } from './templates/template-options.js';

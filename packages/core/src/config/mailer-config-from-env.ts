@@ -53,16 +53,18 @@ async function queueFromEnv(env: Env): Promise<'auto' | false | QueueAdapter> {
 
 /**
  * Builds a mailer configuration from environment variables: `MAIL_FROM`,
- * `MAIL_BACKEND` (`console` by default, or `smtp` with `SMTP_URL`) and `MAIL_QUEUE`
+ * `MAIL_BACKEND` (`console` by default, or `smtp` with `SMTP_URL`), `MAIL_QUEUE`
  * (`auto` by default, `none`, `memory`, or `bullmq` with `REDIS_URL` or
- * `MAIL_QUEUE_POSTGRES_URL`).
+ * `MAIL_QUEUE_POSTGRES_URL`) and `MAIL_TEMPLATES_DIR` (the template directory).
  */
 export async function mailerConfigFromEnv(env: Env = process.env): Promise<MailerConfig> {
   const queue = await queueFromEnv(env);
   const from = env.MAIL_FROM?.trim();
+  const templatesDir = env.MAIL_TEMPLATES_DIR?.trim();
   return {
     backend: await backendFromEnv(env),
     queue,
     ...(from ? { from } : {}),
+    ...(templatesDir ? { templates: { dir: templatesDir } } : {}),
   };
 }

@@ -2,6 +2,7 @@ import type { AddressInput } from '../address/address.js';
 import type { AttachmentOptions } from '../attachments/attachment-options.js';
 import type { EmailBackend } from '../backend/email-backend.js';
 import type { QueueAdapter } from '../queue/queue-adapter.js';
+import type { TemplateOptions } from '../templates/template-options.js';
 
 /** Configuration of a mailer, for `createMailer()` and `configureMail()`. */
 export interface MailerConfig {
@@ -18,6 +19,8 @@ export interface MailerConfig {
   queue?: 'auto' | false | QueueAdapter;
   /** Attachment limits and rules. */
   attachments?: AttachmentOptions;
+  /** Template directory for `sendEmail({ template, context })`; see `createTemplateRenderer`. */
+  templates?: TemplateOptions;
   /** Return `{ ok: false, error }` instead of throwing, unless a call says otherwise. Default false. */
   failSilently?: boolean;
 }

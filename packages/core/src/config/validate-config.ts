@@ -4,6 +4,8 @@ import type { AttachmentOptions } from '../attachments/attachment-options.js';
 import { parsePrivateNetworkPolicy } from '../attachments/guard-network-address.js';
 import { ConfigError, MailroomError } from '../errors.js';
 import type { QueueAdapter } from '../queue/queue-adapter.js';
+import type { TemplateOptions } from '../templates/template-options.js';
+import { validateTemplateOptions } from '../templates/validate-template-options.js';
 import type { MailerConfig } from './mailer-config.js';
 
 /** A configuration after validation, with the sender parsed. */
@@ -11,7 +13,7 @@ export interface ValidatedConfig extends Omit<MailerConfig, 'from'> {
   from?: Address;
 }
 
-const KEYS = new Set(['from', 'backend', 'queue', 'attachments', 'failSilently']);
+const KEYS = new Set(['from', 'backend', 'queue', 'attachments', 'templates', 'failSilently']);
 const ATTACHMENT_KEYS = new Set([
   'maxBytes',
   'maxTotalBytes',
@@ -116,11 +118,14 @@ export function validateConfig(config: unknown): ValidatedConfig {
     throw new ConfigError('failSilently', 'must be a boolean');
   }
   const attachments = validateAttachments(config.attachments);
+  const templates: TemplateOptions | undefined =
+    config.templates === undefined ? undefined : validateTemplateOptions(config.templates);
   return {
     backend: validateBackend(config.backend),
     ...(from === undefined ? {} : { from }),
     ...(queue === undefined ? {} : { queue }),
     ...(attachments === undefined ? {} : { attachments }),
+    ...(templates === undefined ? {} : { templates }),
     ...(config.failSilently === undefined ? {} : { failSilently: config.failSilently }),
   };
 }

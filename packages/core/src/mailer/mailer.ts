@@ -11,6 +11,8 @@ import type { EmailJob } from '../queue/email-job.js';
 import { fromEmailJob, toEmailJob } from '../queue/email-job-codec.js';
 import type { QueueContext } from '../queue/queue-adapter.js';
 import { QueueRouter } from '../queue/queue-router.js';
+import { createTemplateRenderer } from '../templates/create-template-renderer.js';
+import type { RenderTemplate } from '../templates/rendered-template.js';
 import type { MailerEventName, MailerEvents, MailerListener } from './mailer-events.js';
 import type { DeliveryMode, SendResult, SendSuccess } from './send-result.js';
 
@@ -37,12 +39,16 @@ export class Mailer {
   readonly #config: ValidatedConfig;
   readonly #events = new EventEmitter();
   readonly #router: QueueRouter;
+  readonly #renderTemplate: RenderTemplate | undefined;
   #closed = false;
 
   /** Use `createMailer()`, which validates the configuration first. */
   constructor(config: ValidatedConfig) {
     this.#config = config;
     this.#router = new QueueRouter(config.queue, this.#queueContext());
+    // One renderer per mailer, so every send shares its compiled templates.
+    this.#renderTemplate =
+      config.templates === undefined ? undefined : createTemplateRenderer(config.templates);
   }
 
   // How an in-process queue delivers through this mailer's backend and reports progress.
@@ -117,6 +123,7 @@ export class Mailer {
         ...(this.#config.attachments === undefined
           ? {}
           : { attachments: this.#config.attachments }),
+        ...(this.#renderTemplate === undefined ? {} : { renderTemplate: this.#renderTemplate }),
       });
       const delivery = resolveDeliveryOptions(input);
       const route = await this.#router.route(delivery.background);

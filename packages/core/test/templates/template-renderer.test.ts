@@ -1,0 +1,588 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createTemplateRenderer, TemplateError } from '@mailroom/core';
+import { describe, expect, it } from 'vitest';
+import { templateDir } from './template-dir.js';
+
+const HOSTILE = {
+  name: '<script>alert("x")</script> Tom & Jerry\'s **bold** _em_ `tick`',
+  link: '[click me](javascript:alert(1)) ![pixel](https://evil.example/p.png) <https://evil.example>',
+  heading: '# Not a heading\n\n- not a list\n\n    not code',
+  url: 'https://evil.example/phish www.evil.example mallory@evil.example',
+  tag: '<img src=x onerror=alert(1)>',
+};
+
+// Entities a text part must never gain from values.
+const ENTITIES = /&(?:amp|lt|gt|quot|#39|#x27|#\d+);/;
+
+async function renderError(promise: Promise<unknown>): Promise<TemplateError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(TemplateError);
+  return error as TemplateError;
+}
+
+describe('extension rules', () => {
+  it('.txt renders the text part only, with the context', async () => {
+    const dir = await templateDir({ 'note.txt': 'Hello {{ name }}!\n' });
+    expect(await createTemplateRenderer({ dir })('note.txt', { name: 'Ada' })).toEqual({
+      text: 'Hello Ada!',
+    });
+  });
+
+  it.each(['page.html', 'page.htm'])('%s renders the HTML part only', async (file) => {
+    const dir = await templateDir({ [file]: '<p>Hello {{ name }}</p>' });
+    expect(await createTemplateRenderer({ dir })(file, { name: 'Ada' })).toEqual({
+      html: '<p>Hello Ada</p>',
+    });
+  });
+
+  it.each(['news.md', 'news.markdown'])(
+    '%s renders HTML through marked (GFM) and the Markdown as text',
+    async (file) => {
+      const source = [
+        '# Hello {{ name }}',
+        '',
+        'Read ~~old~~ **new** news: https://example.com/news',
+        '',
+        '| item | qty |',
+        '| ---- | --- |',
+        '| {{ item }} | 2 |',
+        '',
+      ].join('\n');
+      const dir = await templateDir({ [file]: source });
+      const rendered = await createTemplateRenderer({ dir })(file, { name: 'Ada', item: 'Tea' });
+      expect(rendered.html).toContain('<h1>Hello Ada</h1>');
+      expect(rendered.html).toContain('<del>old</del> <strong>new</strong>');
+      expect(rendered.html).toContain('<a href="https://example.com/news">');
+      expect(rendered.html).toMatch(/<table>[\s\S]*<td>Tea<\/td>/);
+      expect(rendered.text).toBe(
+        [
+          '# Hello Ada',
+          '',
+          'Read ~~old~~ **new** news: https://example.com/news',
+          '',
+          '| item | qty |',
+          '| ---- | --- |',
+          '| Tea | 2 |',
+        ].join('\n'),
+      );
+      expect(rendered.subject).toBeUndefined();
+    },
+  );
+
+  it('matches extensions case-insensitively', async () => {
+    const dir = await templateDir({ 'SHOUT.HTML': '<b>hi</b>' });
+    expect(await createTemplateRenderer({ dir })('SHOUT.HTML', {})).toEqual({ html: '<b>hi</b>' });
+  });
+});
+
+describe('sibling variants', () => {
+  it('a name without extension uses welcome.txt and welcome.html together', async () => {
+    const dir = await templateDir({
+      'welcome.txt': 'Hi {{ name }}, in text.',
+      'welcome.html': '<p>Hi {{ name }}, in HTML.</p>',
+    });
+    expect(await createTemplateRenderer({ dir })('welcome', { name: 'Ada' })).toEqual({
+      text: 'Hi Ada, in text.',
+      html: '<p>Hi Ada, in HTML.</p>',
+    });
+  });
+
+  it('a name without extension uses welcome.md alone for both parts', async () => {
+    const dir = await templateDir({ 'welcome.md': 'Hi **{{ name }}**' });
+    expect(await createTemplateRenderer({ dir })('welcome', { name: 'Ada' })).toEqual({
+      text: 'Hi **Ada**',
+      html: '<p>Hi <strong>Ada</strong></p>\n',
+    });
+  });
+
+  it('a .txt sibling of a Markdown template gives the text part', async () => {
+    const dir = await templateDir({
+      'welcome.md': 'Hi **{{ name }}**',
+      'welcome.txt': 'Plain hi, {{ name }}.',
+    });
+    expect(await createTemplateRenderer({ dir })('welcome', { name: 'Ada' })).toEqual({
+      text: 'Plain hi, Ada.',
+      html: '<p>Hi <strong>Ada</strong></p>\n',
+    });
+  });
+
+  it('a name with an extension uses that file only', async () => {
+    const dir = await templateDir({ 'welcome.txt': 'text', 'welcome.html': '<p>html</p>' });
+    const render = createTemplateRenderer({ dir });
+    expect(await render('welcome.txt', {})).toEqual({ text: 'text' });
+    expect(await render('welcome.html', {})).toEqual({ html: '<p>html</p>' });
+  });
+
+  it('finds variants in subdirectories and keeps other dots in the name', async () => {
+    const dir = await templateDir({ 'billing/invoice.v2.html': '<p>v2</p>' });
+    expect(await createTemplateRenderer({ dir })('billing/invoice.v2', {})).toEqual({
+      html: '<p>v2</p>',
+    });
+  });
+
+  it('says which files it looked for, and where, when none exists', async () => {
+    const dir = await templateDir({ 'other.txt': '' });
+    const error = await renderError(createTemplateRenderer({ dir })('welcome', {}));
+    expect(error.code).toBe('TEMPLATE_NOT_FOUND');
+    expect(error.message).toContain('"welcome"');
+    expect(error.message).toContain(dir);
+    for (const file of [
+      'welcome.txt',
+      'welcome.html',
+      'welcome.htm',
+      'welcome.md',
+      'welcome.markdown',
+    ]) {
+      expect(error.message).toContain(file);
+    }
+    expect(error.details).toMatchObject({ template: 'welcome', dir });
+  });
+
+  it('names the template and directory when a named file is missing', async () => {
+    const dir = await templateDir({ 'welcome.txt': '' });
+    const error = await renderError(createTemplateRenderer({ dir })('welcome.html', {}));
+    expect(error.code).toBe('TEMPLATE_NOT_FOUND');
+    expect(error.message).toBe(`template "welcome.html" not found in ${dir}`);
+  });
+
+  it('refuses siblings that would each make the HTML part', async () => {
+    const dir = await templateDir({ 'welcome.html': '<p>a</p>', 'welcome.md': 'b' });
+    const error = await renderError(createTemplateRenderer({ dir })('welcome', {}));
+    expect(error.code).toBe('TEMPLATE_INVALID_NAME');
+    expect(error.message).toContain('ambiguous');
+    expect(error.message).toContain('welcome.html and welcome.md');
+  });
+});
+
+describe('subject from front matter', () => {
+  it('renders the subject line as plain text with the context', async () => {
+    const dir = await templateDir({
+      'welcome.html': '---\nsubject: Welcome to {{ app }}, {{ name }}!\n---\n<p>Hi {{ name }}</p>',
+    });
+    const rendered = await createTemplateRenderer({ dir })('welcome', {
+      app: 'R&D <Lab>',
+      name: "O'Neil",
+    });
+    expect(rendered.subject).toBe("Welcome to R&D <Lab>, O'Neil!");
+    expect(rendered.html).toBe('<p>Hi O&#39;Neil</p>');
+  });
+
+  it('takes the subject from the HTML variant before the text variant', async () => {
+    const dir = await templateDir({
+      'welcome.txt': '---\nsubject: From text\n---\ntext',
+      'welcome.html': '---\nsubject: From HTML\n---\n<p>html</p>',
+    });
+    const render = createTemplateRenderer({ dir });
+    expect((await render('welcome', {})).subject).toBe('From HTML');
+    expect((await render('welcome.txt', {})).subject).toBe('From text');
+  });
+
+  it('uses a subject declared by the text variant only', async () => {
+    const dir = await templateDir({
+      'welcome.txt': '---\nsubject: From text\n---\ntext',
+      'welcome.md': 'markdown',
+    });
+    expect((await createTemplateRenderer({ dir })('welcome', {})).subject).toBe('From text');
+  });
+
+  it('leaves a line break from the context in the subject, for the header check to refuse', async () => {
+    const dir = await templateDir({ 'a.txt': '---\nsubject: Hi {{ name }}\n---\nx' });
+    const rendered = await createTemplateRenderer({ dir })('a', { name: 'x\r\nBcc: y@z.com' });
+    expect(rendered.subject).toBe('Hi x\r\nBcc: y@z.com');
+  });
+});
+
+describe('layouts, extends, include and macros', () => {
+  const files = {
+    'layout.html': [
+      '<html><head><title>{{ app }}</title></head><body>',
+      '{% block content %}{% endblock %}',
+      '{% include "partials/footer.html" %}',
+      '</body></html>',
+    ].join('\n'),
+    'partials/footer.html':
+      '<footer>{{ app }} · <a href="{{ unsubscribe }}">unsubscribe</a></footer>',
+    'macros.html':
+      '{% macro button(label, href) %}<a class="button" href="{{ href }}">{{ label }}</a>{% endmacro %}',
+    'invoice.html': [
+      '---',
+      'subject: Invoice {{ number }}',
+      '---',
+      '{% extends "layout.html" %}',
+      '{% import "macros.html" as ui %}',
+      '{% block content %}',
+      '<p>Dear {{ name }}, invoice {{ number }} is ready.</p>',
+      '{{ ui.button("Pay now", payUrl) }}',
+      '{% endblock %}',
+    ].join('\n'),
+    'base.md': '{% block body %}{% endblock %}\n\n---\nSent by {{ app }}\n',
+    'welcome.md': [
+      '---',
+      'subject: Welcome, {{ name }}',
+      'layout: layout.html',
+      '---',
+      '{% extends "base.md" %}',
+      '{% from "macros.md" import greeting %}',
+      '{% block body %}',
+      '    {{ greeting(name) }}',
+      '',
+      '    Thanks for joining **{{ app }}**.',
+      '    {% include "./partials/tips.md" %}',
+      '{% endblock %}',
+    ].join('\n'),
+    'macros.md': '{% macro greeting(who) %}## Hello {{ who }}{% endmacro %}',
+    'partials/tips.md': '\n- Tip: reply to this email\n',
+  };
+  const context = {
+    app: 'Acme',
+    name: 'Ada',
+    number: 'INV-7',
+    payUrl: 'https://pay.example/7',
+    unsubscribe: 'https://acme.example/u',
+  };
+
+  it('renders an HTML template through its layout, include and imported macro', async () => {
+    const dir = await templateDir(files);
+    const rendered = await createTemplateRenderer({ dir })('invoice', context);
+    expect(rendered.subject).toBe('Invoice INV-7');
+    expect(rendered.html).toContain('<title>Acme</title>');
+    expect(rendered.html).toContain('<p>Dear Ada, invoice INV-7 is ready.</p>');
+    expect(rendered.html).toContain('<a class="button" href="https://pay.example/7">Pay now</a>');
+    expect(rendered.html).toContain(
+      '<footer>Acme · <a href="https://acme.example/u">unsubscribe</a></footer>',
+    );
+    expect(rendered.html?.trimEnd().endsWith('</body></html>')).toBe(true);
+  });
+
+  it('renders a Markdown template with a Markdown base, macros and includes into the shared HTML layout', async () => {
+    const dir = await templateDir(files);
+    const rendered = await createTemplateRenderer({ dir })('welcome', context);
+    expect(rendered.subject).toBe('Welcome, Ada');
+    expect(rendered.html).toContain('<title>Acme</title>');
+    expect(rendered.html).toContain('<h2>Hello Ada</h2>');
+    expect(rendered.html).toContain('<p>Thanks for joining <strong>Acme</strong>.</p>');
+    expect(rendered.html).toContain('<li>Tip: reply to this email</li>');
+    expect(rendered.html).toContain('<hr>');
+    expect(rendered.html).toContain('<footer>Acme');
+    expect(rendered.html).not.toContain('<pre>');
+    expect(rendered.text).toBe(
+      [
+        '## Hello Ada',
+        '',
+        'Thanks for joining **Acme**.',
+        '',
+        '- Tip: reply to this email',
+        '',
+        '---',
+        'Sent by Acme',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses a layout in front matter of a non-Markdown template', async () => {
+    const dir = await templateDir({ ...files, 'bad.html': '---\nlayout: layout.html\n---\n<p/>' });
+    const error = await renderError(createTemplateRenderer({ dir })('bad', context));
+    expect(error.code).toBe('TEMPLATE_RENDER');
+    expect(error.message).toContain('{% extends %}');
+  });
+
+  it('names a missing layout and where it was declared', async () => {
+    const dir = await templateDir({ 'a.md': '---\nsubject: S\nlayout: nope.html\n---\nx' });
+    const error = await renderError(createTemplateRenderer({ dir })('a', {}));
+    expect(error.code).toBe('TEMPLATE_NOT_FOUND');
+    expect(error.message).toBe(
+      `layout "nope.html" of template "a.md" (line 3) not found in ${dir}`,
+    );
+  });
+});
+
+describe('escaping', () => {
+  const dir = templateDir({
+    'hostile.html': [
+      '<p title="{{ name }}">{{ name }}</p>',
+      '<div>{{ link }}</div><div>{{ heading }}</div><div>{{ url }}</div><div>{{ tag }}</div>',
+      '<div>{{ name | e }}</div>',
+    ].join('\n'),
+    'hostile.txt': 'Name: {{ name }}\nLink: {{ link }}\nHeading: {{ heading }}\nTag: {{ tag | e }}',
+    'hostile.md': [
+      '# Hello {{ name }}',
+      '',
+      '{{ heading }}',
+      '',
+      'Link: {{ link }}',
+      '',
+      'Visit {{ url }} and {{ tag }}, escaped {{ tag | e }}.',
+      '',
+      'Code: `{{ name }}`',
+      '',
+      '[Profile](https://example.com/u?name={{ name | urlencode }})',
+      '',
+      '<a title="{{ name }}">raw HTML by the author</a>',
+    ].join('\n'),
+  });
+
+  it('HTML-escapes values in .html output, attributes included', async () => {
+    const { html } = await createTemplateRenderer({ dir: await dir })('hostile.html', HOSTILE);
+    expect(html).not.toMatch(/<script|<img|onerror=alert\(1\)>/);
+    expect(html).toContain(
+      '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Tom &amp; Jerry&#39;s **bold** _em_ `tick`">',
+    );
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html?.match(/&lt;script&gt;/g)).toHaveLength(3);
+  });
+
+  it('keeps values verbatim in .txt output: no entities, even through the escape filter', async () => {
+    const { text } = await createTemplateRenderer({ dir: await dir })('hostile.txt', HOSTILE);
+    expect(text).toBe(
+      [
+        `Name: ${HOSTILE.name}`,
+        `Link: ${HOSTILE.link}`,
+        `Heading: ${HOSTILE.heading}`,
+        `Tag: ${HOSTILE.tag}`,
+      ].join('\n'),
+    );
+    expect(text).not.toMatch(ENTITIES);
+  });
+
+  it('keeps values out of marked: no markup from a value in HTML made from Markdown', async () => {
+    const { html } = await createTemplateRenderer({ dir: await dir })('hostile.md', HOSTILE);
+    expect(html).not.toMatch(/<script|<img|<strong>bold|<em>em|<code>tick/);
+    expect(html).not.toMatch(/href="javascript|href="https:\/\/evil|href="http:\/\/www\.evil/);
+    expect(html).not.toContain('mailto:');
+    expect(html).not.toMatch(/<h1>Not|<li>not a list|<pre>/);
+    // The value shows as text, escaped once.
+    expect(html).toContain(
+      '<h1>Hello &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Tom &amp; Jerry&#39;s **bold** _em_ `tick`</h1>',
+    );
+    expect(html).toContain('# Not a heading\n\n- not a list\n\n    not code');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;, escaped &lt;img src=x');
+    // In a code span too, a value reads as written, not double-escaped.
+    expect(html).toContain('<code>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Tom &amp;');
+    // The author's Markdown and raw HTML still work around values.
+    expect(html).toContain('<a href="https://example.com/u?name=%3Cscript%3E');
+    expect(html).toContain('<a title="&lt;script&gt;alert(&quot;x&quot;)');
+  });
+
+  it('keeps values verbatim in the text part of Markdown', async () => {
+    const { text } = await createTemplateRenderer({ dir: await dir })('hostile.md', HOSTILE);
+    expect(text).toContain(`# Hello ${HOSTILE.name}`);
+    expect(text).toContain(HOSTILE.heading);
+    expect(text).toContain(`Link: ${HOSTILE.link}`);
+    expect(text).toContain(`Visit ${HOSTILE.url} and ${HOSTILE.tag}, escaped ${HOSTILE.tag}.`);
+    expect(text).toContain(`<a title="${HOSTILE.name}">`);
+    expect(text).not.toMatch(ENTITIES);
+  });
+
+  it('keeps entities the author wrote in text output', async () => {
+    const author = await templateDir({ 'a.txt': 'Fish &amp; chips, {{ name }}' });
+    const { text } = await createTemplateRenderer({ dir: author })('a', { name: 'A & B' });
+    expect(text).toBe('Fish &amp; chips, A & B');
+  });
+
+  it('lets the author pass trusted markup with | safe', async () => {
+    const author = await templateDir({
+      'a.md': '{{ note | safe }}',
+      'b.html': '{{ note | safe }}',
+    });
+    const render = createTemplateRenderer({ dir: author });
+    expect((await render('a', { note: '**trusted**' })).html).toBe(
+      '<p><strong>trusted</strong></p>\n',
+    );
+    expect((await render('b', { note: '<b>trusted</b>' })).html).toBe('<b>trusted</b>');
+  });
+
+  it('keeps values from different renders apart when rendering concurrently', async () => {
+    const author = await templateDir({ 'a.md': 'Hi **{{ name }}**' });
+    const render = createTemplateRenderer({ dir: author });
+    const names = Array.from({ length: 20 }, (_, index) => `user-${index} <${index}>`);
+    const results = await Promise.all(names.map((name) => render('a', { name })));
+    results.forEach((result, index) => {
+      expect(result.html).toBe(`<p>Hi <strong>user-${index} &lt;${index}&gt;</strong></p>\n`);
+    });
+  });
+
+  it('writes values captured with {% set %} once escaped', async () => {
+    const author = await templateDir({
+      'a.md': '{% set greeting %}Hi {{ name }}{% endset %}{{ greeting }}',
+    });
+    const { html } = await createTemplateRenderer({ dir: author })('a', { name: '<b>' });
+    expect(html).toBe('<p>Hi &lt;b&gt;</p>\n');
+  });
+});
+
+describe('dedent', () => {
+  it('dedents Markdown written inside an indented block, in both parts', async () => {
+    const dir = await templateDir({
+      'base.md': '{% block body %}{% endblock %}',
+      'a.md': [
+        '{% extends "base.md" %}',
+        '{% block body %}',
+        '    # Title',
+        '',
+        '    Some **text**.',
+        '',
+        '        indented code, four deeper',
+        '{% endblock %}',
+      ].join('\n'),
+      'b.md': '{% if show %}\n  Paragraph in an if.\n\n  - item\n{% endif %}\n',
+    });
+    const render = createTemplateRenderer({ dir });
+    const a = await render('a', {});
+    expect(a.html).toBe(
+      '<h1>Title</h1>\n<p>Some <strong>text</strong>.</p>\n<pre><code>indented code, four deeper\n</code></pre>\n',
+    );
+    expect(a.text).toBe('# Title\n\nSome **text**.\n\n    indented code, four deeper');
+    const b = await render('b', { show: true });
+    expect(b.html).toBe('<p>Paragraph in an if.</p>\n<ul>\n<li>item</li>\n</ul>\n');
+    expect(b.text).toBe('Paragraph in an if.\n\n- item');
+  });
+});
+
+describe('render errors', () => {
+  it('names the template and line of a runtime error', async () => {
+    const dir = await templateDir({
+      'a.txt': 'line 1\n{% if true %}\n  {{ missing() }}\n{% endif %}',
+    });
+    const error = await renderError(createTemplateRenderer({ dir })('a', {}));
+    expect(error.code).toBe('TEMPLATE_RENDER');
+    expect(error.message).toMatch(/^template "a\.txt" failed to render at line 3, column \d+: /);
+    expect(error.message).toContain('Unable to call `missing`');
+    expect(error.details).toMatchObject({ template: 'a.txt', line: 3 });
+  });
+
+  it('names the template and line of a syntax error', async () => {
+    const dir = await templateDir({ 'a.html': '---\nsubject: S\n---\n<p>\n{% iff x %}\n' });
+    const error = await renderError(createTemplateRenderer({ dir })('a', {}));
+    expect(error.code).toBe('TEMPLATE_RENDER');
+    expect(error.message).toContain('template "a.html" failed to render at line 5');
+    expect(error.message).toContain('unknown block tag: iff');
+  });
+
+  it('blames the layout, not the child, for an error in the layout', async () => {
+    const dir = await templateDir({
+      'layout.html': '<body>\n{% block content %}{% endblock %}\n{{ broken() }}\n</body>',
+      'child.html': '{% extends "layout.html" %}\n{% block content %}<p>ok</p>{% endblock %}',
+    });
+    const error = await renderError(createTemplateRenderer({ dir })('child', {}));
+    expect(error.message).toContain('template "layout.html" failed to render at line 3');
+    expect(error.details).toMatchObject({ template: 'layout.html', line: 3 });
+  });
+
+  it('blames the child for an error in its block', async () => {
+    const dir = await templateDir({
+      'layout.html': '<body>\n{% block content %}{% endblock %}\n</body>',
+      'child.html':
+        '{% extends "layout.html" %}\n{% block content %}\n{{ broken() }}{% endblock %}',
+    });
+    const error = await renderError(createTemplateRenderer({ dir })('child', {}));
+    expect(error.details).toMatchObject({ template: 'child.html', line: 3 });
+  });
+
+  it('blames an included template, and the includer after the include', async () => {
+    const dir = await templateDir({
+      'partial.txt': 'partial\n\n{{ inPartial() }}',
+      'a.txt': 'top\n{% include "partial.txt" %}\nafter {{ afterInclude() }}',
+    });
+    const render = createTemplateRenderer({ dir });
+    const inPartial = await renderError(render('a', { afterInclude: () => 'x' }));
+    expect(inPartial.details).toMatchObject({ template: 'partial.txt', line: 3 });
+    const after = await renderError(render('a', { inPartial: () => 'x' }));
+    expect(after.details).toMatchObject({ template: 'a.txt', line: 3 });
+  });
+
+  it('locates an error in the subject at its front matter line', async () => {
+    const dir = await templateDir({ 'a.txt': '---\n\nsubject: Hi {{ nope() }}\n---\nbody' });
+    const error = await renderError(createTemplateRenderer({ dir })('a', {}));
+    expect(error.details).toMatchObject({ template: 'a.txt', line: 3 });
+  });
+
+  it('names a missing included template and the line including it', async () => {
+    const dir = await templateDir({ 'a.md': 'x\n\n{% include "partials/gone.md" %}\n' });
+    const error = await renderError(createTemplateRenderer({ dir })('a', {}));
+    expect(error.code).toBe('TEMPLATE_NOT_FOUND');
+    expect(error.message).toBe(
+      `template "partials/gone.md" not found in ${dir} (referenced by "a.md" at line 3)`,
+    );
+  });
+
+  it('reports a context function that throws as a render error with its cause', async () => {
+    const dir = await templateDir({ 'a.txt': '{{ explode() }}' });
+    const cause = new Error('boom');
+    const error = await renderError(
+      createTemplateRenderer({ dir })('a', {
+        explode: () => {
+          throw cause;
+        },
+      }),
+    );
+    expect(error.message).toContain('boom');
+    expect(error.cause).toBe(cause);
+  });
+});
+
+describe('cache', () => {
+  it('re-uses compiled templates without reading the files again (cache on by default)', async () => {
+    const dir = await templateDir({
+      'a.md': '---\nsubject: Version 1\n---\nVersion **1** for {{ name }}',
+      'b.html': '{% extends "layout.html" %}{% block content %}B1{% endblock %}',
+      'layout.html': 'L1 {% block content %}{% endblock %}',
+    });
+    const render = createTemplateRenderer({ dir });
+    const first = await render('a', { name: 'Ada' });
+    expect(await render('b', {})).toEqual({ html: 'L1 B1' });
+    await writeFile(
+      join(dir, 'a.md'),
+      '---\nsubject: Version 2\n---\nVersion **2** for {{ name }}',
+    );
+    await writeFile(join(dir, 'layout.html'), 'L2 {% block content %}{% endblock %}');
+    await writeFile(join(dir, 'a.txt'), 'a new sibling');
+    const second = await render('a', { name: 'Bob' });
+    expect(second).toEqual({
+      subject: 'Version 1',
+      text: 'Version **1** for Bob',
+      html: '<p>Version <strong>1</strong> for Bob</p>\n',
+    });
+    expect(first.subject).toBe('Version 1');
+    expect(await render('b', {})).toEqual({ html: 'L1 B1' });
+  });
+
+  it('picks up edits on every render with cache: false (development)', async () => {
+    const dir = await templateDir({
+      'a.md': '---\nsubject: Version 1\n---\nVersion 1',
+      'b.html': '{% extends "layout.html" %}{% block content %}B{% endblock %}',
+      'layout.html': 'L1 {% block content %}{% endblock %}',
+    });
+    const render = createTemplateRenderer({ dir, cache: false });
+    expect((await render('a', {})).subject).toBe('Version 1');
+    expect(await render('b', {})).toEqual({ html: 'L1 B' });
+    await writeFile(join(dir, 'a.md'), '---\nsubject: Version 2\n---\nVersion 2');
+    await writeFile(join(dir, 'layout.html'), 'L2 {% block content %}{% endblock %}');
+    await writeFile(join(dir, 'a.txt'), 'a new sibling');
+    expect(await render('a', {})).toEqual({
+      subject: 'Version 2',
+      text: 'a new sibling',
+      html: '<p>Version 2</p>\n',
+    });
+    expect(await render('b', {})).toEqual({ html: 'L2 B' });
+  });
+});
+
+describe('options', () => {
+  it.each([
+    ['a missing directory', { dir: '/nonexistent/mailroom/emails' }, 'templates.dir'],
+    ['an empty dir', { dir: '' }, 'templates.dir'],
+    ['a non-boolean cache', { dir: '.', cache: 'yes' }, 'templates.cache'],
+    ['an unknown key', { dir: '.', watch: true }, 'templates.watch'],
+  ])('refuses %s with CONFIG_INVALID', (_label, options, key) => {
+    expect(() => createTemplateRenderer(options as never)).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        details: expect.objectContaining({ key }),
+      }),
+    );
+  });
+});
