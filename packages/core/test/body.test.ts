@@ -113,6 +113,16 @@ describe('resolveMessage bodies', () => {
     });
   });
 
+  it('lays out table cells as columns in the generated text', async () => {
+    const message = await resolveMessage({
+      from: 'app@example.com',
+      to: 'a@example.com',
+      subject: 'Invoice',
+      html: '<table><tr><td>Team plan</td><td>€ 40.00</td></tr><tr><td>Tax</td><td>€ 8.00</td></tr></table>',
+    });
+    expect(message.text).toBe('Team plan   € 40.00\nTax         € 8.00');
+  });
+
   it('refuses html and markdown together', async () => {
     await expect(resolve({ html: '<p>a</p>', markdown: 'a' })).rejects.toMatchObject({
       name: 'ValidationError',

@@ -7,6 +7,9 @@ const convert = compile({
     { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
     // cid: and data: sources mean nothing in a text part; keep the alt text only.
     { selector: 'img', format: 'skip' },
+    // Email layouts use tables for everything; lay their cells out as columns so
+    // "Plan" and "€ 40.00" do not run together.
+    { selector: 'table', format: 'dataTable' },
   ],
 });
 
