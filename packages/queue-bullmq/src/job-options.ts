@@ -6,14 +6,16 @@ import type { JobsOptions } from 'bullmq';
 const PRIORITY: Record<EmailPriority, number> = { high: 1, normal: 5, low: 10 };
 
 /**
- * Turns a Mailroom job id into one BullMQ accepts. BullMQ refuses ids that look like
- * integers or contain `:`; such ids (and any containing `%`) are written as `k%` plus
- * their URI encoding, which keeps the mapping one-to-one: the same key always gives
- * the same BullMQ id, and two keys never share one.
+ * Turns a Mailroom job id into one BullMQ accepts, changing as little as possible.
+ * BullMQ refuses ids that contain `:` or look like integers: `%` and `:` are
+ * percent-escaped (`signup:42` becomes `signup%3A42`), and an integer-like or empty id
+ * gets a `%N` prefix that no escaped id can start with. The mapping is one-to-one: the
+ * same key always gives the same BullMQ id, and two keys never share one.
  */
 export function toBullmqJobId(jobId: string): string {
-  const safe = jobId !== '' && !/[:%]/.test(jobId) && `${Number.parseInt(jobId, 10)}` !== jobId;
-  return safe ? jobId : `k%${encodeURIComponent(jobId)}`;
+  const escaped = jobId.replace(/%/g, '%25').replace(/:/g, '%3A');
+  const integerLike = escaped === '' || `${Number.parseInt(escaped, 10)}` === escaped;
+  return integerLike ? `%N${escaped}` : escaped;
 }
 
 /** The per-job BullMQ options of one enqueue: id, priority and delay. */
