@@ -51,7 +51,8 @@ describe('examples/worker', () => {
     const first = await signup('alice@example.com');
     const again = await signup('alice@example.com');
     expect(first.status).toBe(202);
-    const [body, bodyAgain] = [await first.json(), await again.json()];
+    const body = (await first.json()) as { id: string };
+    const bodyAgain = (await again.json()) as { id: string };
     expect(body).toMatchObject({ ok: true, status: 'queued', mode: 'queue', queue: 'emails' });
     expect(bodyAgain.id).toBe(body.id);
     expect((await signup('not an address')).status).toBe(400);

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { smtpBackend } from '@mailroom/backend-smtp';
 import {
   type EmailJob,
@@ -82,7 +82,7 @@ export const backendFor = (sink: SmtpSink) =>
   });
 
 /** The sink's SMTP URL, for child processes. */
-export const smtpUrlFor = (sink: SmtpSink): string =>
+export const smtpUrlFor = (sink: { host: string; port: number }): string =>
   `smtp://${sink.host}:${sink.port}?rejectUnauthorized=false`;
 
 /** Things to close after each test, closed last-opened first. */
@@ -224,4 +224,38 @@ export function collectLines(child: ChildProcess): ChildLines {
     child.once('exit', (code) => resolve(code)),
   );
   return { lines, exited };
+}
+
+/**
+ * A TCP relay to a local port that closes the far side cleanly when a client dies.
+ * A worker killed mid-message resets its SMTP connections, and the test sink (which
+ * has no 'error' listener) would turn that reset into an uncaught exception in the
+ * test process; through the relay the sink only sees a connection that closed.
+ */
+export async function startRelay(
+  targetPort: number,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.end());
+    client.on('close', () => upstream.end());
+    upstream.on('error', () => client.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -13,6 +13,7 @@ import {
   requireRedis,
   smtpUrlFor,
   startPrivateRedis,
+  startRelay,
   uniqueName,
   waitUntil,
 } from './helpers.js';
@@ -46,11 +47,11 @@ function spawnNode(args: string[], env: Record<string, string>): ChildProcess & 
   return Object.assign(child, collected);
 }
 
-function startWorkerProcess(queue: string, sink: SmtpSink, lockMs?: number) {
+function startWorkerProcess(queue: string, smtp: { host: string; port: number }, lockMs?: number) {
   const child = spawnNode([WORKER_SCRIPT], {
     QUEUE: queue,
     REDIS_URL,
-    SMTP_URL: smtpUrlFor(sink),
+    SMTP_URL: smtpUrlFor(smtp),
     ...(lockMs === undefined ? {} : { LOCK_MS: String(lockMs) }),
   });
   return child;
@@ -82,7 +83,9 @@ describe('worker processes', () => {
     const name = uniqueName('crash');
     const sent = await enqueueMany(name, 200);
     const sink = await sinkWith({ dataDelayMs: 15 });
-    const first = startWorkerProcess(name, sink, 1000);
+    const relay = await startRelay(sink.port);
+    cleanup.add(() => relay.close());
+    const first = startWorkerProcess(name, { host: sink.host, port: relay.port }, 1000);
     await waitUntil(() => sink.messages.length >= 40, 15_000, '40 deliveries');
     first.kill('SIGKILL');
     await first.exited;
