@@ -44,7 +44,7 @@ class UsageError extends Error {}
 const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ');
 
 /** Formats one job outcome as the single line `run` prints. */
-export function formatOutcome(outcome: JobOutcome): string {
+function formatOutcome(outcome: JobOutcome): string {
   switch (outcome.status) {
     case 'sent': {
       const rejected = outcome.rejected.length > 0 ? ` rejected=${outcome.rejected.length}` : '';

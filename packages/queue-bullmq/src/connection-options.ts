@@ -74,8 +74,13 @@ export function resolveQueueTarget(options: QueueConnectionOptions, env: QueueEn
     throw new ConfigError(given[1] as string, `give only one of ${given.join(', ')}`);
   }
   if (options.connection !== undefined) {
-    if (!(options.connection instanceof Redis)) {
+    // Duck-typed: the application's ioredis may be another copy than ours.
+    const client = options.connection as unknown as Record<string, unknown> | null;
+    if (typeof client?.duplicate !== 'function' || !isRecord(client.options)) {
       throw new ConfigError('connection', 'must be an ioredis client (new Redis(...))');
+    }
+    if (client.isCluster === true) {
+      throw new ConfigError('connection', 'Redis Cluster is not supported: give a Redis client');
     }
     if (options.connection.options.keyPrefix) {
       throw new ConfigError('connection', 'ioredis keyPrefix is not supported by BullMQ');

@@ -1,27 +1,15 @@
-import {
-  ConfigError,
-  type DeliveryInfo,
-  type EmailBackend,
-  fromEmailJob,
-  type ResolvedMessage,
-} from '@mailroom/core';
-import {
-  createPostgresBackend,
-  type Job,
-  UnrecoverableError,
-  Worker,
-  type WorkerOptions,
-  withBackend,
-} from 'bullmq';
+import { ConfigError } from '@mailroom/core';
+import { createPostgresBackend, type Job, Worker, type WorkerOptions, withBackend } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   openRedis,
   postgresRoleConfig,
-  type QueueConnectionOptions,
   type QueueEnv,
   resolveQueueTarget,
 } from './connection-options.js';
-import { describeFailure, failureReason, type JobOutcome } from './job-outcome.js';
+import { deliverJob, type EmailJobResult } from './deliver-job.js';
+import type { EmailWorkerOptions } from './email-worker-options.js';
+import { describeFailure } from './job-outcome.js';
 import { validateQueueName } from './validate-queue-options.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -48,69 +36,12 @@ const CLOSE_GRACE_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Options of {@link startEmailWorker}. */
-export interface EmailWorkerOptions extends QueueConnectionOptions {
-  /** Where emails go, such as `smtpBackend(...)`. The caller closes it after the worker. */
-  backend: EmailBackend;
-  /** Queue name, as given to `bullmqQueue`. Default `emails`. */
-  name?: string;
-  /** Jobs delivered at once by this worker. Default 5 (the SMTP pool's size). */
-  concurrency?: number;
-  /**
-   * How long a job's lock lasts without renewal, in ms. Default 30 000. A worker renews
-   * it while it runs; when a worker dies, its jobs run again after about this long.
-   */
-  lockDuration?: number;
-  /** How often to look for jobs of dead workers, in ms. Default 30 000. */
-  stalledInterval?: number;
-  /**
-   * How many times a job may be recovered from a dead worker before it fails (a job
-   * that keeps killing its worker should stop). Default 1.
-   */
-  maxStalledCount?: number;
-  /** Called once per job outcome: sent, retry, failed or stalled. */
-  onJob?: (outcome: JobOutcome) => void;
-  /** Called with connection and processing errors. Default: printed to stderr. */
-  onError?: (error: Error) => void;
-}
-
-/** What a completed job records as its result. */
-export interface EmailJobResult {
-  messageId: string;
-  accepted: string[];
-  rejected: string[];
-  response?: string;
-}
-
 function positive(value: unknown, key: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || (value as number) < 1) {
     throw new ConfigError(key, 'must be a positive integer');
   }
   return value as number;
-}
-
-/** Delivers one job; a permanent failure becomes BullMQ's `UnrecoverableError`. */
-async function deliverJob(backend: EmailBackend, job: Job<unknown>): Promise<EmailJobResult> {
-  let info: DeliveryInfo;
-  try {
-    const message: ResolvedMessage = fromEmailJob(job.data);
-    info = await backend.send(message);
-  } catch (error) {
-    const failure = describeFailure(error);
-    // The reason (code, SMTP reply) is what BullMQ keeps as the job's failedReason.
-    const thrown = failure.permanent
-      ? new UnrecoverableError(failureReason(failure))
-      : new Error(failureReason(failure));
-    thrown.cause = error;
-    throw thrown;
-  }
-  return {
-    messageId: info.messageId,
-    accepted: info.accepted,
-    rejected: info.rejected,
-    ...(info.response === undefined ? {} : { response: info.response }),
-  };
 }
 
 /**
@@ -144,11 +75,13 @@ export class EmailWorker {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      let closed = false;
       const graceful = this.#worker.close().then(
-        () => true,
-        () => true,
+        () => (closed = true),
+        () => (closed = true),
       );
-      if (!(await Promise.race([graceful, this.#settled().then(() => false)]))) {
+      const settled = this.#settled(() => closed).then(() => false);
+      if (!(await Promise.race([graceful, settled]))) {
         // Dropping our connection fails the commands BullMQ queued for the absent
         // datastore, which lets its close go on; its own connections end with it.
         this.#connection?.disconnect();
@@ -165,11 +98,11 @@ export class EmailWorker {
 
   /**
    * Resolves a grace period after the last delivery in flight has ended, or as soon
-   * as no delivery is in flight and Redis is known to be down.
+   * as no delivery is in flight and Redis is known to be down, or once `closed()`.
    */
-  async #settled(): Promise<void> {
-    while (this.#inFlight.count > 0) await sleep(50);
-    for (let waited = 0; waited < CLOSE_GRACE_MS; waited += 50) {
+  async #settled(closed: () => boolean): Promise<void> {
+    while (this.#inFlight.count > 0 && !closed()) await sleep(50);
+    for (let waited = 0; waited < CLOSE_GRACE_MS && !closed(); waited += 50) {
       if (this.#connection && this.#connection.status !== 'ready') return;
       await sleep(50);
     }

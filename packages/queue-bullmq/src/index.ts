@@ -8,12 +8,9 @@
 export { BullmqQueue, bullmqQueue, bullmqQueueFromEnv } from './bullmq-queue.js';
 export type { BackoffOptions, BullmqQueueOptions, JobRetention } from './bullmq-queue-options.js';
 export type { QueueConnectionOptions, QueueEnv } from './connection-options.js';
-export {
-  type EmailJobResult,
-  EmailWorker,
-  type EmailWorkerOptions,
-  startEmailWorker,
-} from './email-worker.js';
+export type { EmailJobResult } from './deliver-job.js';
+export { EmailWorker, startEmailWorker } from './email-worker.js';
+export type { EmailWorkerOptions } from './email-worker-options.js';
 export type { JobFailure, JobOutcome } from './job-outcome.js';
 export {
   type FinishedState,

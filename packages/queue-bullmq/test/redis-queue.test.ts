@@ -249,4 +249,23 @@ describe('BullMQ queue on Redis', () => {
       priority: 10,
     });
   });
+
+  it('works from an ioredis client of the application, and leaves it open', async () => {
+    const connection = new Redis(REDIS_URL);
+    cleanup.add(async () => connection.disconnect());
+    const name = uniqueName('client');
+    cleanup.obliterate(name, { url: REDIS_URL });
+    const queue = bullmqQueue({ connection, name });
+    const job = await emailJob('Shared client');
+    await queue.enqueue(job, enqueueOptions(job.id));
+    const sink = await startSmtpSink({ disableStartTls: true });
+    const backend = backendFor(sink);
+    const worker = await startEmailWorker({ connection, name, backend });
+    cleanup.add(() => sink.close());
+    cleanup.add(() => backend.close());
+    await sink.waitFor(1);
+    await worker.close();
+    await queue.close();
+    expect(await connection.ping()).toBe('PONG');
+  });
 });
