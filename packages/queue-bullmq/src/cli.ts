@@ -114,7 +114,7 @@ async function runWorker(
   process.on('SIGINT', onSignal);
   let lastError: string | undefined;
   try {
-    const worker = await startEmailWorker(
+    const starting = startEmailWorker(
       {
         backend,
         ...(name === undefined ? {} : { name }),
@@ -129,6 +129,13 @@ async function runWorker(
       },
       env,
     );
+    // On Redis the worker waits for the server to come up; a signal meanwhile ends it.
+    const worker = await Promise.race([starting, stopped]);
+    if (typeof worker === 'string') {
+      io.err(`mailroom-worker: ${worker} before the queue was reached, stopped`);
+      starting.then((late) => late.close()).catch(() => undefined);
+      return 0;
+    }
     io.err(
       `mailroom-worker: delivering queue "${name ?? 'emails'}" through ${backend.name} (concurrency ${concurrency ?? 5})`,
     );
