@@ -29,10 +29,12 @@ export async function loadBullmqQueue(env: Env, key: string): Promise<QueueAdapt
  * reason is reported with the `fallback` event.
  */
 export async function detectQueueFromEnv(env: Env = process.env): Promise<DetectedQueue> {
-  const key = env.REDIS_URL
-    ? 'REDIS_URL'
-    : env.MAIL_QUEUE_POSTGRES_URL
-      ? 'MAIL_QUEUE_POSTGRES_URL'
+  // PostgreSQL wins when both are set, as in bullmqQueueFromEnv: REDIS_URL is often
+  // set for an app's cache rather than for its mail queue.
+  const key = env.MAIL_QUEUE_POSTGRES_URL
+    ? 'MAIL_QUEUE_POSTGRES_URL'
+    : env.REDIS_URL
+      ? 'REDIS_URL'
       : undefined;
   if (key === undefined) return {};
   try {
