@@ -20,7 +20,7 @@ const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 beforeAll(requireRedis);
 
-const CLI = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/mailroom-worker.js', import.meta.url));
 
 /** Runs `mailroom-worker` to completion with only the given environment. */
 async function cli(args: string[], env: Record<string, string> = { REDIS_URL }) {
