@@ -37,6 +37,12 @@ export interface SmtpBackendOptions {
   maxConnections?: number;
   /** Messages sent on one pooled connection before it is replaced. Default 100. */
   maxMessages?: number;
+  /**
+   * How long a pooled connection may sit idle before it is closed, in ms. Default 2000:
+   * long enough to reuse connections through a burst, short enough that a script that
+   * sends and ends exits soon after without calling `close()`.
+   */
+  idleTimeoutMs?: number;
   /** Time allowed to open the TCP connection, in ms. Default 10 000. */
   connectionTimeoutMs?: number;
   /** Time allowed for the server's greeting, in ms. Default 10 000. */

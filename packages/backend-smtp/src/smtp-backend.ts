@@ -30,6 +30,7 @@ export class SmtpBackend implements EmailBackend {
       pool: options.pool ?? true,
       maxConnections: options.maxConnections ?? 5,
       maxMessages: options.maxMessages ?? 100,
+      idleTimeout: options.idleTimeoutMs ?? 2000,
       connectionTimeout: options.connectionTimeoutMs ?? 10_000,
       greetingTimeout: options.greetingTimeoutMs ?? 10_000,
       socketTimeout: options.socketTimeoutMs ?? 60_000,

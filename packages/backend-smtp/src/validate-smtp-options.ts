@@ -11,6 +11,7 @@ const KEYS = new Set([
   'pool',
   'maxConnections',
   'maxMessages',
+  'idleTimeoutMs',
   'connectionTimeoutMs',
   'greetingTimeoutMs',
   'socketTimeoutMs',
@@ -55,6 +56,7 @@ export function validateSmtpOptions(options: unknown): asserts options is SmtpBa
   for (const key of [
     'maxConnections',
     'maxMessages',
+    'idleTimeoutMs',
     'connectionTimeoutMs',
     'greetingTimeoutMs',
     'socketTimeoutMs',

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { smtpBackend } from '@mailroom/backend-smtp';
 import { createMailer, DeliveryError, type Mailer, type MailerEvents } from '@mailroom/core';
 import {
@@ -335,6 +337,39 @@ describe('SMTP delivery to a real server', () => {
       ['sending', failed.id, failed.messageId],
       ['failed', failed.id, failed.messageId],
     ]);
+  });
+
+  it('lets a script that sends through the pool and never calls close() exit by itself', async () => {
+    const sink = await sinkWith({ disableStartTls: true });
+    const script = `
+      import { createMailer } from '@mailroom/core';
+      import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { smtpBackend } from '@mailroom/backend-smtp';
+      const mailer = createMailer({ from: 'a@example.com', backend: smtpBackend({ host: '127.0.0.1', port: ${sink.port} }), queue: false });
+      const result = await mailer.send({ to: 'b@example.com', subject: 'Script', text: 'x' });
+      console.log(result.status);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(null);
+      }, 15_000);
+      child.on('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    expect(output.trim()).toBe('sent');
+    expect(code).toBe(0);
+    expect(sink.messages).toHaveLength(1);
   });
 
   it('refuses to send after close()', async () => {
