@@ -27,7 +27,10 @@ export interface SmtpBackendOptions {
   port?: number;
   /** Implicit TLS from the first byte (port 465). Default false: STARTTLS when offered. */
   secure?: boolean;
-  /** Refuse to send unless the connection is upgraded with STARTTLS. Default false. */
+  /**
+   * Refuse to send unless the connection is upgraded with STARTTLS. Default: true when
+   * `auth` is set (credentials never go in clear), false otherwise.
+   */
   requireTLS?: boolean;
   /** Credentials for SMTP AUTH. */
   auth?: { user: string; pass: string };

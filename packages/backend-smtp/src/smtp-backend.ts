@@ -23,7 +23,9 @@ export class SmtpBackend implements EmailBackend {
       host: options.host,
       port: options.port ?? (secure ? 465 : 587),
       secure,
-      requireTLS: options.requireTLS ?? false,
+      // Credentials never travel in clear by default: a STARTTLS-stripping attacker
+      // would otherwise read them. Local test servers opt out with requireTLS: false.
+      requireTLS: options.requireTLS ?? (options.auth !== undefined && !secure),
       ...(options.auth === undefined
         ? {}
         : { auth: { user: options.auth.user, pass: options.auth.pass } }),

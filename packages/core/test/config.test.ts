@@ -106,6 +106,7 @@ describe('configuration from environment variables', () => {
     [{ MAIL_BACKEND: 'smtp', SMTP_URL: 'http://smtp.example.com' }, 'url'],
     [{ MAIL_BACKEND: 'smtp', SMTP_URL: 'smtp://h.example.com?foo=1' }, 'url?foo'],
     [{ MAIL_QUEUE: 'rabbit' }, 'MAIL_QUEUE'],
+    [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM'],
   ])('rejects %o naming %s', async (env, key) => {
     await expect(mailerConfigFromEnv(env)).rejects.toMatchObject({
       code: 'CONFIG_INVALID',

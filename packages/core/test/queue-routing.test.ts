@@ -62,7 +62,8 @@ describe('queue routing', () => {
       status: 'queued',
       mode: 'queue',
       queue: 'scripted',
-      id: 'k-1',
+      jobId: 'k-1',
+      id: queue.jobs[0]?.[0].id,
     });
     expect(backend.sent).toHaveLength(0);
     const [[job, opts] = []] = queue.jobs;
@@ -150,7 +151,86 @@ describe('queue routing', () => {
     expect(backend.sent).toHaveLength(0);
   });
 
+  it('never falls back with an idempotency key: the queue may already hold an earlier call', async () => {
+    const { mailer, backend } = setup(scriptedQueue({ available: async () => false }));
+    await expect(mailer.send({ ...email, idempotencyKey: 'order-7' })).rejects.toMatchObject({
+      code: 'QUEUE_UNAVAILABLE',
+    });
+    expect(backend.sent).toHaveLength(0);
+  });
+
+  it('never sends a delayed email now: without a queue the delay is refused', async () => {
+    const none = setup(false);
+    await expect(none.mailer.send({ ...email, delay: 60_000 })).rejects.toMatchObject({
+      code: 'QUEUE_UNAVAILABLE',
+    });
+    const down = setup(scriptedQueue({ available: async () => false }));
+    await expect(
+      down.mailer.send({ ...email, delay: new Date(Date.now() + 60_000) }),
+    ).rejects.toMatchObject({
+      code: 'QUEUE_UNAVAILABLE',
+    });
+    expect(none.backend.sent).toHaveLength(0);
+    expect(down.backend.sent).toHaveLength(0);
+  });
+
+  it('treats an adapter whose availability check throws as down, every time', async () => {
+    const queue = scriptedQueue({
+      available: () => {
+        throw new Error('boom');
+      },
+    });
+    const { mailer, backend, fallbacks } = setup(queue);
+    expect(await mailer.send(email)).toMatchObject({ ok: true, mode: 'sync' });
+    expect(await mailer.send(email)).toMatchObject({ ok: true, mode: 'sync' });
+    expect(backend.sent).toHaveLength(2);
+    expect(fallbacks[0]?.reason).toContain('boom');
+  });
+
+  it('falls back for one refused job without marking the whole queue down', async () => {
+    const queue = scriptedQueue({});
+    const adapter: QueueAdapter = {
+      ...queue,
+      enqueue: async (job, opts) => {
+        if (job.subject === 'Huge') {
+          throw new QueueError('QUEUE_UNAVAILABLE', 'job too large', { details: { scope: 'job' } });
+        }
+        return queue.enqueue(job, opts);
+      },
+    };
+    const { mailer, backend } = setup(adapter);
+    expect(await mailer.send({ ...email, subject: 'Huge' })).toMatchObject({
+      mode: 'sync',
+      status: 'sent',
+    });
+    expect(await mailer.send(email)).toMatchObject({ mode: 'queue', status: 'queued' });
+    expect(backend.sent.map((m) => m.subject)).toEqual(['Huge']);
+  });
+
+  it('close() waits for sends already under way', async () => {
+    let release: () => void = () => undefined;
+    const backend = testBackend({
+      onSend: () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    });
+    const mailer = createMailer({ from: 'app@example.com', backend, queue: false });
+    const sending = mailer.send(email);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    let closed = false;
+    const closing = mailer.close().then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(await sending).toMatchObject({ ok: true, status: 'sent' });
+  });
+
   it.each([
+    [{ delay: 1000, background: false }, 'delay'],
     [{ priority: 'urgent' }, 'priority'],
     [{ delay: -1 }, 'delay'],
     [{ delay: new Date('nope') }, 'delay'],

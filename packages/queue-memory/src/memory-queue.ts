@@ -37,7 +37,7 @@ export class MemoryQueue implements QueueAdapter {
   readonly #closeTimeoutMs: number;
   readonly #ready = new Map<EmailPriority, Entry[]>(PRIORITY_ORDER.map((p) => [p, []]));
   readonly #timers = new Map<NodeJS.Timeout, Entry>();
-  readonly #known = new Set<string>();
+  readonly #known = new Map<string, { failed?: MailroomError }>();
   readonly #idle: Array<() => void> = [];
   #running = 0;
   #context: QueueContext | undefined;
@@ -73,7 +73,16 @@ export class MemoryQueue implements QueueAdapter {
         `memory queue ${this.name} is ${this.#closed ? 'closed' : 'not bound to a mailer'}`,
       );
     }
-    if (this.#known.has(opts.jobId)) return { id: opts.jobId };
+    const known = this.#known.get(opts.jobId);
+    if (known?.failed !== undefined) {
+      // Queuing it again would look like success while nothing is ever sent.
+      throw new QueueError(
+        'QUEUE_ENQUEUE_FAILED',
+        `a job with id ${opts.jobId} already failed: ${known.failed.message}`,
+        { details: { queue: this.name, jobId: opts.jobId, state: 'failed' } },
+      );
+    }
+    if (known !== undefined) return { id: opts.jobId };
     this.#remember(opts.jobId);
     const entry: Entry = { job, id: opts.jobId, attempt: 0 };
     if (opts.delayMs > 0) this.#schedule(entry, opts.delayMs, opts.priority);
@@ -82,9 +91,9 @@ export class MemoryQueue implements QueueAdapter {
   }
 
   #remember(id: string): void {
-    this.#known.add(id);
+    this.#known.set(id, {});
     if (this.#known.size > REMEMBERED_IDS) {
-      const oldest = this.#known.values().next().value;
+      const oldest = this.#known.keys().next().value;
       if (oldest !== undefined) this.#known.delete(oldest);
     }
   }
@@ -144,6 +153,7 @@ export class MemoryQueue implements QueueAdapter {
         context.events.retrying(entry.job, entry.attempt + 1, delayMs, error);
         this.#schedule(entry, delayMs, 'normal');
       } else {
+        this.#known.set(entry.id, { failed: error });
         context.events.failed(entry.job, error);
       }
     }

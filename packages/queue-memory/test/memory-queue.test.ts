@@ -102,10 +102,33 @@ describe('memory queue', () => {
     const { sink, mailer, queue } = await setup();
     const first = await mailer.send(email(1, { idempotencyKey: 'order-42' }));
     const second = await mailer.send(email(1, { idempotencyKey: 'order-42' }));
-    expect(first.id).toBe('order-42');
-    expect(second.id).toBe('order-42');
+    expect(first).toMatchObject({ status: 'queued', jobId: 'order-42' });
+    expect(second).toMatchObject({ status: 'queued', jobId: 'order-42' });
     await queue.drain();
     expect(sink.messages).toHaveLength(1);
+  });
+
+  it('refuses to queue again an idempotency key whose job failed, instead of pretending', async () => {
+    const { sink, mailer, queue } = await setup({ dataReply: () => ({ code: 550, message: 'no' }) });
+    await mailer.send(email(1, { idempotencyKey: 'order-7' }));
+    await queue.drain();
+    await expect(mailer.send(email(1, { idempotencyKey: 'order-7' }))).rejects.toMatchObject({
+      code: 'QUEUE_ENQUEUE_FAILED',
+      details: { state: 'failed' },
+    });
+    expect(sink.dataAttempts).toBe(1);
+  });
+
+  it('uses one id for the result and every event of a queued email', async () => {
+    const { mailer, queue, events } = await setup();
+    const result = await mailer.send(email(1, { idempotencyKey: 'signup-42' }));
+    await queue.drain();
+    expect(result).toMatchObject({ jobId: 'signup-42' });
+    expect(events.map(([name, payload]) => [name, payload.id])).toEqual([
+      ['queued', result.id],
+      ['sending', result.id],
+      ['sent', result.id],
+    ]);
   });
 
   it('runs high priority before low and honours delay', async () => {

@@ -5,7 +5,7 @@ const convert = compile({
   wordwrap: 78,
   selectors: [
     { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-    // cid: and data: sources mean nothing in a text part; keep the alt text only.
+    // Images are dropped: their cid: and data: sources mean nothing in a text part.
     { selector: 'img', format: 'skip' },
     // Email layouts use tables for everything; lay their cells out as columns so
     // "Plan" and "€ 40.00" do not run together.

@@ -1,3 +1,4 @@
+import { parseAddress } from '../address/parse-address.js';
 import type { EmailBackend } from '../backend/email-backend.js';
 import { ConfigError } from '../errors.js';
 import { loadBullmqQueue } from '../queue/detect-queue-from-env.js';
@@ -58,11 +59,22 @@ async function queueFromEnv(env: Env): Promise<'auto' | false | QueueAdapter> {
  * `MAIL_QUEUE_POSTGRES_URL`) and `MAIL_TEMPLATES_DIR` (the template directory).
  */
 export async function mailerConfigFromEnv(env: Env = process.env): Promise<MailerConfig> {
-  const queue = await queueFromEnv(env);
   const from = env.MAIL_FROM?.trim();
+  if (from) {
+    try {
+      parseAddress(from, 'MAIL_FROM');
+    } catch (error) {
+      throw new ConfigError('MAIL_FROM', error instanceof Error ? error.message : String(error), {
+        cause: error,
+      });
+    }
+  }
   const templatesDir = env.MAIL_TEMPLATES_DIR?.trim();
+  const backend = await backendFromEnv(env);
+  // Last, as a queue opens connections that an earlier failure would leave behind.
+  const queue = await queueFromEnv(env);
   return {
-    backend: await backendFromEnv(env),
+    backend,
     queue,
     ...(from ? { from } : {}),
     ...(templatesDir ? { templates: { dir: templatesDir } } : {}),

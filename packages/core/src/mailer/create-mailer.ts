@@ -1,5 +1,4 @@
 import type { MailerConfig } from '../config/mailer-config.js';
-import { validateConfig } from '../config/validate-config.js';
 import { Mailer } from './mailer.js';
 
 /**
@@ -7,5 +6,5 @@ import { Mailer } from './mailer.js';
  * configuration is wrong.
  */
 export function createMailer(config: MailerConfig): Mailer {
-  return new Mailer(validateConfig(config));
+  return new Mailer(config);
 }

@@ -23,7 +23,15 @@ export function configureMail(config: MailerConfig): Mailer {
  */
 export function getDefaultMailer(): Promise<Mailer> {
   if (defaultMailer === undefined) {
-    const pending = mailerConfigFromEnv().then(createMailer);
+    const pending = mailerConfigFromEnv().then((config) => {
+      try {
+        return createMailer(config);
+      } catch (error) {
+        // The queue connection was opened for a mailer that will never exist.
+        if (typeof config.queue === 'object') void config.queue.close().catch(() => undefined);
+        throw error;
+      }
+    });
     // A bad environment must be reported again on the next call, not cached.
     pending.catch(() => {
       if (defaultMailer === pending) defaultMailer = undefined;

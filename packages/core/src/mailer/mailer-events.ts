@@ -12,7 +12,7 @@ export interface MailerEventBase {
 /** Event names and their payloads. */
 export interface MailerEvents {
   /** A message is handed to a queue. */
-  queued: MailerEventBase & { queue: string };
+  queued: MailerEventBase & { queue: string; jobId: string };
   /** A backend starts delivering a message. */
   sending: MailerEventBase & { mode: DeliveryMode; backend: string };
   /** A backend delivered a message. */

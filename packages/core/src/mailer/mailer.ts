@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { DeliveryInfo } from '../backend/email-backend.js';
-import type { ValidatedConfig } from '../config/validate-config.js';
+import type { MailerConfig } from '../config/mailer-config.js';
+import { type ValidatedConfig, validateConfig } from '../config/validate-config.js';
 import { DeliveryError, MailroomError, ValidationError } from '../errors.js';
 import { resolveDeliveryOptions } from '../message/delivery-options.js';
 import { resolveMessage } from '../message/resolve-message.js';
@@ -39,12 +40,16 @@ export class Mailer {
   readonly #config: ValidatedConfig;
   readonly #events = new EventEmitter();
   readonly #router: QueueRouter;
+  readonly #inFlight = new Set<Promise<SendResult>>();
   readonly #renderTemplate: RenderTemplate | undefined;
   #closed = false;
 
-  /** Use `createMailer()`, which validates the configuration first. */
-  constructor(config: ValidatedConfig) {
-    this.#config = config;
+  /**
+   * Prefer `createMailer()`. Fails with `CONFIG_INVALID`, naming the key, when the
+   * configuration is wrong.
+   */
+  constructor(config: MailerConfig) {
+    this.#config = validateConfig(config);
     this.#router = new QueueRouter(config.queue, this.#queueContext());
     // One renderer per mailer, so every send shares its compiled templates.
     this.#renderTemplate =
@@ -110,6 +115,16 @@ export class Mailer {
   }
 
   async #send(input: SendEmailInput, failSilently: boolean): Promise<SendResult> {
+    const sending = this.#attempt(input, failSilently);
+    this.#inFlight.add(sending);
+    try {
+      return await sending;
+    } finally {
+      this.#inFlight.delete(sending);
+    }
+  }
+
+  async #attempt(input: SendEmailInput, failSilently: boolean): Promise<SendResult> {
     const id = randomUUID();
     let message: ResolvedMessage | undefined;
     let mode: DeliveryMode | undefined;
@@ -117,6 +132,8 @@ export class Mailer {
       if (this.#closed) {
         throw new DeliveryError('BACKEND_UNAVAILABLE', 'the mailer is closed');
       }
+      // Checked first: a bad priority or delay must not cost a download or a render.
+      const delivery = resolveDeliveryOptions(input);
       message = await resolveMessage(input, {
         id,
         ...(this.#config.from === undefined ? {} : { from: this.#config.from }),
@@ -125,8 +142,7 @@ export class Mailer {
           : { attachments: this.#config.attachments }),
         ...(this.#renderTemplate === undefined ? {} : { renderTemplate: this.#renderTemplate }),
       });
-      const delivery = resolveDeliveryOptions(input);
-      const route = await this.#router.route(delivery.background);
+      const route = await this.#router.route(delivery);
       if (route.kind === 'queue') {
         mode = 'queue';
         const job = await toEmailJob(message);
@@ -138,26 +154,23 @@ export class Mailer {
             priority: delivery.priority,
             delayMs: delivery.delayMs,
           },
-          delivery.background,
+          delivery,
         );
+        const queue = route.adapter.name;
         if (outcome.queued) {
-          const queue = route.adapter.name;
-          this.#emit('queued', { id: outcome.id, messageId: message.messageId, queue });
+          const { jobId } = outcome;
+          this.#emit('queued', { id, messageId: message.messageId, queue, jobId });
           return {
             ok: true,
             status: 'queued',
-            id: outcome.id,
+            id,
             messageId: message.messageId,
             mode,
             queue,
+            jobId,
           };
         }
-        this.#emit('fallback', {
-          id,
-          messageId: message.messageId,
-          queue: route.adapter.name,
-          reason: outcome.reason,
-        });
+        this.#emit('fallback', { id, messageId: message.messageId, queue, reason: outcome.reason });
       } else if (route.fallback !== undefined) {
         this.#emit('fallback', { id, messageId: message.messageId, ...route.fallback });
       }
@@ -251,13 +264,15 @@ export class Mailer {
   }
 
   /**
-   * Stops accepting emails, lets the queue finish in-process work (the memory queue
-   * drains within its deadline), and closes the queue and backend connections. Safe to
-   * call twice.
+   * Stops accepting emails, waits for sends already under way, lets the queue finish
+   * in-process work (the memory queue drains within its deadline), and closes the queue
+   * and backend connections. Safe to call twice.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Sends already under way finish (or fail) before their backend is closed.
+    await Promise.allSettled([...this.#inFlight]);
     await this.#router.close();
     await this.#config.backend.close?.();
   }

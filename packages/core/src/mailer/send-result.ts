@@ -8,8 +8,10 @@ export interface SendSuccess {
   ok: true;
   /** `sent`: delivered by the backend; `queued`: safely stored for a worker. */
   status: 'sent' | 'queued';
-  /** Mailroom's id for this send (the queue job id when queued). */
+  /** Mailroom's id for this send; every event about it carries the same id. */
   id: string;
+  /** The queue's job id, when queued: the `idempotencyKey`, or else `id` (as the queue stores it). */
+  jobId?: string;
   /** The RFC 5322 Message-ID. */
   messageId?: string;
   /** Delivered synchronously or queued. */

@@ -46,10 +46,9 @@ export function resolveDeliveryOptions(input: SendEmailInput): DeliveryOptions {
     if (idempotencyKey.length > 256)
       throw invalid('idempotencyKey', 'must be at most 256 characters');
   }
-  return {
-    background,
-    priority: priority ?? 'normal',
-    delayMs: resolveDelay(input.delay),
-    idempotencyKey,
-  };
+  const delayMs = resolveDelay(input.delay);
+  if (delayMs > 0 && background === false) {
+    throw invalid('delay', 'needs the queue and cannot be combined with background: false');
+  }
+  return { background, priority: priority ?? 'normal', delayMs, idempotencyKey };
 }

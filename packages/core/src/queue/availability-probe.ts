@@ -26,6 +26,7 @@ export class AvailabilityProbe {
   readonly #ttlMs: number;
   #cached: { value: Availability; until: number } | undefined;
   #pending: Promise<Availability> | undefined;
+  #epoch = 0;
 
   constructor(adapter: QueueAdapter, options: AvailabilityProbeOptions = {}) {
     this.#adapter = adapter;
@@ -37,16 +38,24 @@ export class AvailabilityProbe {
   check(): Promise<Availability> {
     if (this.#cached !== undefined && this.#cached.until > Date.now())
       return Promise.resolve(this.#cached.value);
-    this.#pending ??= this.#probe().then((value) => {
-      this.#cached = { value, until: Date.now() + this.#ttlMs };
-      this.#pending = undefined;
-      return value;
-    });
+    if (this.#pending === undefined) {
+      const epoch = this.#epoch;
+      this.#pending = this.#probe()
+        .then((value) => {
+          // A probe that started before markUnavailable() must not overwrite it.
+          if (epoch === this.#epoch) this.#cached = { value, until: Date.now() + this.#ttlMs };
+          return value;
+        })
+        .finally(() => {
+          this.#pending = undefined;
+        });
+    }
     return this.#pending;
   }
 
-  /** Forgets the cached answer, after an enqueue showed the queue is down. */
+  /** Records that the queue is down, after an enqueue showed it. */
   markUnavailable(reason: string): void {
+    this.#epoch += 1;
     this.#cached = { value: { available: false, reason }, until: Date.now() + this.#ttlMs };
   }
 
@@ -59,14 +68,19 @@ export class AvailabilityProbe {
       );
       timer.unref();
     });
-    const answer = this.#adapter.isAvailable().then(
-      (available): Availability =>
-        available ? { available } : { available, reason: 'the queue reports it is down' },
-      (error: unknown): Availability => ({
-        available: false,
-        reason: `availability check failed: ${String(error)}`,
-      }),
-    );
+    // Promise.resolve().then: an adapter that throws synchronously is just "down".
+    const answer = Promise.resolve()
+      .then(() => this.#adapter.isAvailable())
+      .then(
+        (available): Availability =>
+          available === true
+            ? { available: true }
+            : { available: false, reason: 'the queue reports it is down' },
+        (error: unknown): Availability => ({
+          available: false,
+          reason: `availability check failed: ${String(error)}`,
+        }),
+      );
     try {
       return await Promise.race([answer, timeout]);
     } finally {

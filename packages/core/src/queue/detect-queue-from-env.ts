@@ -41,7 +41,7 @@ export async function detectQueueFromEnv(env: Env = process.env): Promise<Detect
     const adapter = await loadBullmqQueue(env, key);
     return adapter === undefined ? {} : { adapter };
   } catch (error) {
-    if (error instanceof ConfigError && error.message.includes('needs the package')) {
+    if (error instanceof ConfigError && error.details.missingPackage === '@mailroom/queue-bullmq') {
       return { reason: `${key} is set but @mailroom/queue-bullmq is not installed` };
     }
     throw error;

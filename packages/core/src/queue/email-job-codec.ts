@@ -1,13 +1,22 @@
 import { open } from 'node:fs/promises';
 import type { ResolvedAttachment } from '../attachments/resolved-attachment.js';
-import { ValidationError } from '../errors.js';
+import { AttachmentError, ValidationError } from '../errors.js';
 import type { ResolvedMessage } from '../message/resolved-message.js';
 import { EMAIL_JOB_VERSION, type EmailJob, type EmailJobAttachment } from './email-job.js';
 
 // Reads no more than the size checked against the limits when the attachment was
 // resolved, so a file that grew since cannot smuggle extra bytes into the job.
-async function readCheckedFile(path: string, size: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
+async function readCheckedFile(path: string, size: number, filename: string): Promise<Buffer> {
+  const handle = await open(path, 'r').catch((error: unknown) => {
+    throw new AttachmentError(
+      'ATTACHMENT_NOT_FOUND',
+      `attachment ${filename} can no longer be read`,
+      {
+        cause: error,
+        details: { filename },
+      },
+    );
+  });
   try {
     const buffer = Buffer.alloc(size);
     let offset = 0;
@@ -27,7 +36,9 @@ async function encodeAttachment(attachment: ResolvedAttachment): Promise<EmailJo
   // A file must travel inside the job: the worker may run on another machine. Its size
   // was checked against the limits when it was resolved.
   const bytes =
-    source.kind === 'bytes' ? source.bytes : await readCheckedFile(source.path, attachment.size);
+    source.kind === 'bytes'
+      ? source.bytes
+      : await readCheckedFile(source.path, attachment.size, attachment.filename);
   const { cid, ...fields } = rest;
   return {
     ...fields,
@@ -64,10 +75,13 @@ export function fromEmailJob(job: unknown): ResolvedMessage {
     );
   }
   const { v: _version, date, attachments, ...rest } = candidate as EmailJob;
+  const envelope = rest.envelope as Partial<EmailJob['envelope']> | undefined;
   if (
     !Array.isArray(attachments) ||
+    !attachments.every(isJobAttachment) ||
     typeof date !== 'string' ||
-    typeof rest.envelope !== 'object'
+    typeof envelope?.from !== 'string' ||
+    !Array.isArray(envelope.to)
   ) {
     throw new ValidationError('INVALID_INPUT', 'malformed email job', {
       details: { field: 'job' },
@@ -81,4 +95,17 @@ export function fromEmailJob(job: unknown): ResolvedMessage {
       source: { kind: 'bytes', bytes: Buffer.from(contentBase64, 'base64') },
     })),
   };
+}
+
+function isJobAttachment(value: unknown): value is EmailJobAttachment {
+  const a = value as Partial<EmailJobAttachment> | null;
+  return (
+    a !== null &&
+    typeof a === 'object' &&
+    typeof a.filename === 'string' &&
+    typeof a.contentType === 'string' &&
+    typeof a.size === 'number' &&
+    typeof a.inline === 'boolean' &&
+    typeof a.contentBase64 === 'string'
+  );
 }

@@ -1,4 +1,5 @@
 import { MailroomError, QueueError } from '../errors.js';
+import type { DeliveryOptions } from '../message/delivery-options.js';
 import { AvailabilityProbe } from './availability-probe.js';
 import { detectQueueFromEnv } from './detect-queue-from-env.js';
 import type { EmailJob } from './email-job.js';
@@ -14,20 +15,44 @@ interface ActiveQueue {
   probe: AvailabilityProbe;
 }
 
+/** The delivery fields routing depends on. */
+export type RoutingOptions = Pick<DeliveryOptions, 'background' | 'delayMs' | 'idempotencyKey'>;
+
+/** Outcome of an enqueue attempt the mailer acts on. */
+export type EnqueueOutcome = { queued: true; jobId: string } | { queued: false; reason: string };
+
+// Only a queue can wait (delay) or be told to (background: true).
+const needsQueue = (options: RoutingOptions): boolean =>
+  options.background === true || options.delayMs > 0;
+
+/**
+ * Refuses synchronous delivery in place of a queue when that would break a promise the
+ * caller relied on: a delay or forced background, an idempotency key (an earlier call
+ * with the same key may be sitting in the queue, so sending now could send twice), or
+ * an adapter configured to refuse fallback.
+ */
 function assertFallbackAllowed(
   adapter: QueueAdapter,
   reason: string,
-  background: boolean | undefined,
+  options: RoutingOptions,
 ): void {
-  if (background === true || adapter.allowFallback === false) {
-    throw new QueueError('QUEUE_UNAVAILABLE', `queue ${adapter.name} is unavailable: ${reason}`, {
-      details: { queue: adapter.name },
-    });
+  const why = needsQueue(options)
+    ? 'the email is delayed or asked for background delivery'
+    : options.idempotencyKey !== undefined
+      ? 'an idempotency key cannot be honoured without the queue'
+      : adapter.allowFallback === false
+        ? 'the queue refuses synchronous fallback'
+        : undefined;
+  if (why !== undefined) {
+    throw new QueueError(
+      'QUEUE_UNAVAILABLE',
+      `queue ${adapter.name} is unavailable (${reason}) and ${why}`,
+      {
+        details: { queue: adapter.name },
+      },
+    );
   }
 }
-
-/** Outcome of an enqueue attempt the mailer acts on. */
-export type EnqueueOutcome = { queued: true; id: string } | { queued: false; reason: string };
 
 /**
  * Decides per send between the queue and synchronous delivery, and enqueues. It holds
@@ -58,18 +83,18 @@ export class QueueRouter {
   }
 
   /**
-   * Chooses the route for a send. `background: true` insists on the queue and
-   * `false` on synchronous delivery. Throws `QUEUE_UNAVAILABLE` when the queue is
-   * required (forced, or configured to refuse fallback) but down.
+   * Chooses the route for a send. Without any queue, sends go synchronously (an
+   * idempotency key is then not enforced) unless the email needs a queue; with a queue
+   * that is down, see {@link assertFallbackAllowed}. Throws `QUEUE_UNAVAILABLE`.
    */
-  async route(background: boolean | undefined): Promise<Route> {
-    if (background === false) return { kind: 'sync' };
+  async route(options: RoutingOptions): Promise<Route> {
+    if (options.background === false) return { kind: 'sync' };
     const { queue, reason } = await this.#active;
     if (queue === undefined) {
-      if (background === true) {
+      if (needsQueue(options)) {
         throw new QueueError(
           'QUEUE_UNAVAILABLE',
-          `background delivery was asked for but ${reason ?? 'no queue is configured'}`,
+          `the email is delayed or asked for background delivery but ${reason ?? 'no queue is configured'}`,
         );
       }
       return reason === undefined
@@ -78,34 +103,34 @@ export class QueueRouter {
     }
     const availability = await queue.probe.check();
     if (availability.available) return { kind: 'queue', adapter: queue.adapter };
-    return this.#fallback(queue.adapter, availability.reason ?? 'unavailable', background);
-  }
-
-  #fallback(adapter: QueueAdapter, reason: string, background: boolean | undefined): Route {
-    assertFallbackAllowed(adapter, reason, background);
-    return { kind: 'sync', fallback: { queue: adapter.name, reason } };
+    const why = availability.reason ?? 'unavailable';
+    assertFallbackAllowed(queue.adapter, why, options);
+    return { kind: 'sync', fallback: { queue: queue.adapter.name, reason: why } };
   }
 
   /**
    * Enqueues a job. A job that certainly did not reach the queue comes back as
-   * `{ queued: false }` so the mailer may deliver it synchronously; any failure after
-   * which the job may be in the queue is thrown as `QUEUE_ENQUEUE_FAILED`, so the email
-   * is never sent twice.
+   * `{ queued: false }` so the mailer may deliver it synchronously (a refusal of this
+   * job alone, `details.scope: 'job'`, leaves the queue marked available); any failure
+   * after which the job may be in the queue is thrown as `QUEUE_ENQUEUE_FAILED`, so the
+   * email is never sent twice.
    */
   async enqueue(
     adapter: QueueAdapter,
     job: EmailJob,
-    options: EnqueueOptions,
-    background: boolean | undefined,
+    enqueueOptions: EnqueueOptions,
+    options: RoutingOptions,
   ): Promise<EnqueueOutcome> {
     try {
-      const { id } = await adapter.enqueue(job, options);
-      return { queued: true, id };
+      const { id } = await adapter.enqueue(job, enqueueOptions);
+      return { queued: true, jobId: id };
     } catch (error) {
       if (error instanceof QueueError && error.code === 'QUEUE_UNAVAILABLE') {
-        const { queue } = await this.#active;
-        queue?.probe.markUnavailable(error.message);
-        assertFallbackAllowed(adapter, error.message, background);
+        if (error.details.scope !== 'job') {
+          const { queue } = await this.#active;
+          queue?.probe.markUnavailable(error.message);
+        }
+        assertFallbackAllowed(adapter, error.message, options);
         return { queued: false, reason: error.message };
       }
       if (error instanceof MailroomError && error.code === 'QUEUE_ENQUEUE_FAILED') throw error;

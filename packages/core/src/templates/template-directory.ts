@@ -40,7 +40,12 @@ export class TemplateDirectory {
       file = realpathSync(join(this.path, name));
     } catch (error) {
       if (isMissing(error)) return undefined;
-      throw error;
+      // ELOOP, ENAMETOOLONG, EACCES: the name cannot be used as a template here.
+      throw new TemplateError(
+        'TEMPLATE_INVALID_NAME',
+        `template ${JSON.stringify(name)} cannot be opened in ${this.path}: ${(error as Error).message}`,
+        { cause: error, details: { field: 'template', template: name, dir: this.path } },
+      );
     }
     if (!file.startsWith(this.path + sep)) {
       throw new TemplateError(
@@ -62,6 +67,14 @@ export class TemplateDirectory {
         { details: { field: 'template', template: name, dir: this.path } },
       );
     }
-    return readFileSync(file, 'utf8');
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new TemplateError(
+        'TEMPLATE_NOT_FOUND',
+        `template ${JSON.stringify(name)} in ${this.path} cannot be read: ${(error as Error).message}`,
+        { cause: error, details: { field: 'template', template: name, dir: this.path } },
+      );
+    }
   }
 }

@@ -106,6 +106,7 @@ describe('sending with templates', () => {
     ['TEMPLATE_NOT_FOUND', 'missing'],
     ['TEMPLATE_INVALID_NAME', '../etc/passwd'],
     ['TEMPLATE_RENDER', 'broken'],
+    ['TEMPLATE_INVALID_NAME', 'x'.repeat(300)],
   ])(
     'returns { ok: false } with %s under failSilently, sending nothing',
     async (code, template) => {
