@@ -223,12 +223,20 @@ describe('SMTP delivery to a real server', () => {
   });
 
   it('never sends credentials in clear by default: no STARTTLS, no AUTH', async () => {
-    const sink = await sinkWith({ auth: { user: 'mailer', pass: 's3cret' }, disableStartTls: true });
+    const sink = await sinkWith({
+      auth: { user: 'mailer', pass: 's3cret' },
+      disableStartTls: true,
+    });
     const strict = mailerFor(sink, { auth: { user: 'mailer', pass: 's3cret' }, pool: false });
-    const error = await deliveryError(strict.send({ to: 'a@example.com', subject: 'x', text: 'x' }));
+    const error = await deliveryError(
+      strict.send({ to: 'a@example.com', subject: 'x', text: 'x' }),
+    );
     expect(error.code).toBe('DELIVERY_PERMANENT');
     expect(sink.messages).toHaveLength(0);
-    const relaxed = mailerFor(sink, { auth: { user: 'mailer', pass: 's3cret' }, requireTLS: false });
+    const relaxed = mailerFor(sink, {
+      auth: { user: 'mailer', pass: 's3cret' },
+      requireTLS: false,
+    });
     await relaxed.send({ to: 'a@example.com', subject: 'x', text: 'x' });
     const [received] = await sink.waitFor(1);
     expect(received).toMatchObject({ user: 'mailer', secure: false });

@@ -109,7 +109,9 @@ describe('memory queue', () => {
   });
 
   it('refuses to queue again an idempotency key whose job failed, instead of pretending', async () => {
-    const { sink, mailer, queue } = await setup({ dataReply: () => ({ code: 550, message: 'no' }) });
+    const { sink, mailer, queue } = await setup({
+      dataReply: () => ({ code: 550, message: 'no' }),
+    });
     await mailer.send(email(1, { idempotencyKey: 'order-7' }));
     await queue.drain();
     await expect(mailer.send(email(1, { idempotencyKey: 'order-7' }))).rejects.toMatchObject({
