@@ -1,5 +1,6 @@
 import { isUint8Array } from 'node:util/types';
 import { AttachmentError } from '../errors.js';
+import { isPlainObject } from '../is-plain-object.js';
 import { assertHeaderSafe } from '../message/assert-header-safe.js';
 import type { AttachmentSourceSpec, AttachmentSpec } from './attachment-spec.js';
 import { sanitizeFilename } from './name-attachment.js';
@@ -38,12 +39,6 @@ const FORMS =
 function unsupported(field: string, value: unknown): AttachmentError {
   const hint = value instanceof ArrayBuffer ? ' (wrap an ArrayBuffer in a Uint8Array)' : '';
   return invalid(field, `is ${describe(value)}${hint}: ${FORMS}`);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }
 
 function parseHttpUrl(text: string, field: string): URL {

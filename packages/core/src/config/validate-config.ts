@@ -3,6 +3,7 @@ import { parseAddress } from '../address/parse-address.js';
 import type { AttachmentOptions } from '../attachments/attachment-options.js';
 import { parsePrivateNetworkPolicy } from '../attachments/guard-network-address.js';
 import { ConfigError, MailroomError } from '../errors.js';
+import { isPlainObject } from '../is-plain-object.js';
 import type { QueueAdapter } from '../queue/queue-adapter.js';
 import type { TemplateOptions } from '../templates/template-options.js';
 import { validateTemplateOptions } from '../templates/validate-template-options.js';
@@ -23,10 +24,6 @@ const ATTACHMENT_KEYS = new Set([
   'lookup',
 ]);
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function checkKeys(object: Record<string, unknown>, known: Set<string>, prefix: string): void {
   for (const key of Object.keys(object)) {
     if (!known.has(key)) throw new ConfigError(`${prefix}${key}`, 'unknown option');
@@ -41,7 +38,7 @@ function positiveInteger(value: unknown, key: string): void {
 
 function validateAttachments(value: unknown): AttachmentOptions | undefined {
   if (value === undefined) return undefined;
-  if (!isRecord(value)) throw new ConfigError('attachments', 'must be an object');
+  if (!isPlainObject(value)) throw new ConfigError('attachments', 'must be an object');
   checkKeys(value, ATTACHMENT_KEYS, 'attachments.');
   positiveInteger(value.maxBytes, 'attachments.maxBytes');
   positiveInteger(value.maxTotalBytes, 'attachments.maxTotalBytes');
@@ -68,7 +65,11 @@ function validateAttachments(value: unknown): AttachmentOptions | undefined {
 
 function validateQueue(value: unknown): MailerConfig['queue'] {
   if (value === undefined || value === 'auto' || value === false) return value;
-  const adapter = isRecord(value) ? value : {};
+  // Adapters and backends are usually class instances: any object with the methods will do.
+  const adapter = (typeof value === 'object' && value !== null ? value : {}) as Record<
+    string,
+    unknown
+  >;
   const methods = ['isAvailable', 'enqueue', 'close'];
   if (
     typeof adapter.name !== 'string' ||
@@ -83,7 +84,11 @@ function validateQueue(value: unknown): MailerConfig['queue'] {
 }
 
 function validateBackend(value: unknown): MailerConfig['backend'] {
-  if (!isRecord(value) || typeof value.send !== 'function' || typeof value.name !== 'string') {
+  const backend = (typeof value === 'object' && value !== null ? value : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof backend.send !== 'function' || typeof backend.name !== 'string') {
     throw new ConfigError(
       'backend',
       'must be an EmailBackend ({ name, send(message) }), such as smtpBackend(...)',
@@ -97,7 +102,7 @@ function validateBackend(value: unknown): MailerConfig['backend'] {
  * fault: unknown keys (usually typos) included.
  */
 export function validateConfig(config: unknown): ValidatedConfig {
-  if (!isRecord(config)) throw new ConfigError('config', 'must be an object');
+  if (!isPlainObject(config)) throw new ConfigError('config', 'must be an object');
   checkKeys(config, KEYS, '');
   let from: Address | undefined;
   if (config.from !== undefined) {

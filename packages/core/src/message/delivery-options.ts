@@ -32,7 +32,8 @@ function resolveDelay(delay: unknown): number {
 
 /** Validates the delivery fields of a send: background, priority, delay, idempotencyKey. */
 export function resolveDeliveryOptions(input: SendEmailInput): DeliveryOptions {
-  const { background, priority, idempotencyKey } = input;
+  // A non-object input is reported by resolveMessage; here it just has no delivery fields.
+  const { background, priority, idempotencyKey, delay } = (input ?? {}) as Partial<SendEmailInput>;
   if (background !== undefined && typeof background !== 'boolean') {
     throw invalid('background', 'must be a boolean');
   }
@@ -46,7 +47,7 @@ export function resolveDeliveryOptions(input: SendEmailInput): DeliveryOptions {
     if (idempotencyKey.length > 256)
       throw invalid('idempotencyKey', 'must be at most 256 characters');
   }
-  const delayMs = resolveDelay(input.delay);
+  const delayMs = resolveDelay(delay);
   if (delayMs > 0 && background === false) {
     throw invalid('delay', 'needs the queue and cannot be combined with background: false');
   }

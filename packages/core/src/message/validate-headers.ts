@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { isPlainObject } from '../is-plain-object.js';
 import { assertHeaderSafe } from './assert-header-safe.js';
 
 // RFC 5322 field-name: printable US-ASCII except the colon.
@@ -21,14 +22,6 @@ const RESERVED = new Set([
   'content-transfer-encoding',
   'content-disposition',
 ]);
-
-// Only a plain object's own entries are read: a Map, class instance or other exotic
-// object would otherwise have its headers silently dropped.
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 /**
  * Validates custom headers, given as a plain object of `name: value` strings: names
