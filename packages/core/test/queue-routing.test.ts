@@ -247,6 +247,59 @@ describe('queue routing', () => {
   });
 });
 
+describe('sendMany onto a queue that takes batches', () => {
+  function batchingQueue(fail?: () => Error) {
+    const queue = scriptedQueue({});
+    const batches: number[] = [];
+    const adapter: QueueAdapter = {
+      ...queue,
+      enqueueMany: async (items) => {
+        if (fail) throw fail();
+        batches.push(items.length);
+        return items.map(({ opts }) => ({ id: opts.jobId }));
+      },
+    };
+    return { adapter, batches, singles: queue.jobs };
+  }
+
+  it('stores emails in batches of 500 and reports each outcome in order', async () => {
+    const { adapter, batches, singles } = batchingQueue();
+    const { mailer, backend } = setup(adapter);
+    const inputs = Array.from({ length: 1200 }, (_, i) => ({
+      ...email,
+      to: i === 3 ? 'bad' : `u${i}@example.com`,
+    }));
+    const results = await mailer.sendMany(inputs, { concurrency: 20 });
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(1199);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(500);
+    expect(singles).toHaveLength(0);
+    expect(backend.sent).toHaveLength(0);
+    expect(results[3]).toMatchObject({ ok: false, error: { code: 'INVALID_ADDRESS' } });
+    expect(results.filter((r) => r.ok && r.status === 'queued')).toHaveLength(1199);
+    expect(results.every((r) => r.ok === false || r.jobId === r.id)).toBe(true);
+  });
+
+  it('delivers a batch directly when the queue proves it stored none of it', async () => {
+    const { adapter } = batchingQueue(
+      () => new QueueError('QUEUE_UNAVAILABLE', 'connection is closed'),
+    );
+    const { mailer, backend } = setup(adapter);
+    const results = await mailer.sendMany(Array.from({ length: 5 }, () => email));
+    expect(results.map((r) => r.ok && r.mode)).toEqual(Array(5).fill('sync'));
+    expect(backend.sent).toHaveLength(5);
+  });
+
+  it('never delivers a batch directly after an enqueue that may have stored it', async () => {
+    const { adapter } = batchingQueue(() => new Error('Command timed out'));
+    const { mailer, backend } = setup(adapter);
+    const results = await mailer.sendMany(Array.from({ length: 5 }, () => email));
+    expect(results.map((r) => !r.ok && r.error.code)).toEqual(
+      Array(5).fill('QUEUE_ENQUEUE_FAILED'),
+    );
+    expect(backend.sent).toHaveLength(0);
+  });
+});
+
 describe('email job payload', () => {
   it('is plain JSON with base64 attachments and round-trips to the same message', async () => {
     const message = await resolveMessage({

@@ -3,19 +3,31 @@ import { EventEmitter } from 'node:events';
 import type { DeliveryInfo } from '../backend/email-backend.js';
 import type { MailerConfig } from '../config/mailer-config.js';
 import { type ValidatedConfig, validateConfig } from '../config/validate-config.js';
-import { DeliveryError, MailroomError, ValidationError } from '../errors.js';
-import { resolveDeliveryOptions } from '../message/delivery-options.js';
+import { DeliveryError, MailroomError, QueueError, ValidationError } from '../errors.js';
+import { type DeliveryOptions, resolveDeliveryOptions } from '../message/delivery-options.js';
 import { resolveMessage } from '../message/resolve-message.js';
 import type { ResolvedMessage } from '../message/resolved-message.js';
 import type { SendEmailInput } from '../message/send-email-input.js';
 import type { EmailJob } from '../queue/email-job.js';
 import { fromEmailJob, toEmailJob } from '../queue/email-job-codec.js';
-import type { QueueContext } from '../queue/queue-adapter.js';
-import { QueueRouter } from '../queue/queue-router.js';
+import type { EnqueueOptions, QueueContext } from '../queue/queue-adapter.js';
+import { type EnqueueOutcome, QueueRouter, type Route } from '../queue/queue-router.js';
 import { createTemplateRenderer } from '../templates/create-template-renderer.js';
 import type { RenderTemplate } from '../templates/rendered-template.js';
 import type { MailerEventName, MailerEvents, MailerListener } from './mailer-events.js';
-import type { DeliveryMode, SendResult, SendSuccess } from './send-result.js';
+import type { DeliveryMode, SendFailure, SendResult, SendSuccess } from './send-result.js';
+
+/** A send after validation and rendering, with its route chosen. */
+interface Prepared {
+  message: ResolvedMessage;
+  delivery: DeliveryOptions;
+  route: Route;
+  enqueueOptions: EnqueueOptions;
+}
+
+// Jobs per enqueueMany call: large enough to amortise round trips, small enough to
+// bound memory and let a long sendMany make progress.
+const BATCH_SIZE = 500;
 
 /** Options for {@link Mailer.sendMany}. */
 export interface SendManyOptions {
@@ -40,7 +52,7 @@ export class Mailer {
   readonly #config: ValidatedConfig;
   readonly #events = new EventEmitter();
   readonly #router: QueueRouter;
-  readonly #inFlight = new Set<Promise<SendResult>>();
+  readonly #inFlight = new Set<Promise<unknown>>();
   readonly #renderTemplate: RenderTemplate | undefined;
   #closed = false;
 
@@ -115,85 +127,100 @@ export class Mailer {
   }
 
   async #send(input: SendEmailInput, failSilently: boolean): Promise<SendResult> {
-    const sending = this.#attempt(input, failSilently);
-    this.#inFlight.add(sending);
+    return this.#track(async () => {
+      const id = randomUUID();
+      let prepared: Prepared | undefined;
+      try {
+        prepared = await this.#prepare(input, id);
+        return await this.#dispatch(prepared);
+      } catch (caught) {
+        return this.#failure(caught, id, prepared?.message.messageId, failSilently);
+      }
+    });
+  }
+
+  // Sends under way are awaited by close() before the backend goes.
+  async #track<T extends SendResult | SendResult[]>(work: () => Promise<T>): Promise<T> {
+    const running = work();
+    this.#inFlight.add(running);
     try {
-      return await sending;
+      return await running;
     } finally {
-      this.#inFlight.delete(sending);
+      this.#inFlight.delete(running);
     }
   }
 
-  async #attempt(input: SendEmailInput, failSilently: boolean): Promise<SendResult> {
-    const id = randomUUID();
-    let message: ResolvedMessage | undefined;
-    let mode: DeliveryMode | undefined;
-    try {
-      if (this.#closed) {
-        throw new DeliveryError('BACKEND_UNAVAILABLE', 'the mailer is closed');
+  // Everything that can be wrong with the input is found here, before anything is
+  // queued or sent.
+  async #prepare(input: SendEmailInput, id: string): Promise<Prepared> {
+    if (this.#closed) throw new DeliveryError('BACKEND_UNAVAILABLE', 'the mailer is closed');
+    // Checked first: a bad priority or delay must not cost a download or a render.
+    const delivery = resolveDeliveryOptions(input);
+    const message = await resolveMessage(input, {
+      id,
+      ...(this.#config.from === undefined ? {} : { from: this.#config.from }),
+      ...(this.#config.attachments === undefined ? {} : { attachments: this.#config.attachments }),
+      ...(this.#renderTemplate === undefined ? {} : { renderTemplate: this.#renderTemplate }),
+    });
+    const route = await this.#router.route(delivery);
+    const enqueueOptions: EnqueueOptions = {
+      jobId: delivery.idempotencyKey ?? id,
+      priority: delivery.priority,
+      delayMs: delivery.delayMs,
+    };
+    return { message, delivery, route, enqueueOptions };
+  }
+
+  async #dispatch(prepared: Prepared): Promise<SendSuccess> {
+    const { message, route } = prepared;
+    if (route.kind === 'sync') {
+      if (route.fallback !== undefined) {
+        this.#emit('fallback', { id: message.id, messageId: message.messageId, ...route.fallback });
       }
-      // Checked first: a bad priority or delay must not cost a download or a render.
-      const delivery = resolveDeliveryOptions(input);
-      message = await resolveMessage(input, {
-        id,
-        ...(this.#config.from === undefined ? {} : { from: this.#config.from }),
-        ...(this.#config.attachments === undefined
-          ? {}
-          : { attachments: this.#config.attachments }),
-        ...(this.#renderTemplate === undefined ? {} : { renderTemplate: this.#renderTemplate }),
-      });
-      const route = await this.#router.route(delivery);
-      if (route.kind === 'queue') {
-        mode = 'queue';
-        const job = await toEmailJob(message);
-        const outcome = await this.#router.enqueue(
-          route.adapter,
-          job,
-          {
-            jobId: delivery.idempotencyKey ?? id,
-            priority: delivery.priority,
-            delayMs: delivery.delayMs,
-          },
-          delivery,
-        );
-        const queue = route.adapter.name;
-        if (outcome.queued) {
-          const { jobId } = outcome;
-          this.#emit('queued', { id, messageId: message.messageId, queue, jobId });
-          return {
-            ok: true,
-            status: 'queued',
-            id,
-            messageId: message.messageId,
-            mode,
-            queue,
-            jobId,
-          };
-        }
-        this.#emit('fallback', { id, messageId: message.messageId, queue, reason: outcome.reason });
-      } else if (route.fallback !== undefined) {
-        this.#emit('fallback', { id, messageId: message.messageId, ...route.fallback });
-      }
-      mode = 'sync';
-      return await this.#deliverNow(message);
-    } catch (caught) {
-      if (!(caught instanceof MailroomError)) throw caught;
-      const messageId = message?.messageId;
-      this.#emit('failed', {
-        id,
-        ...(messageId === undefined ? {} : { messageId }),
-        error: caught,
-      });
-      if (!failSilently) throw caught;
-      return {
-        ok: false,
-        status: 'failed',
-        id,
-        ...(messageId === undefined ? {} : { messageId }),
-        ...(mode === undefined ? {} : { mode }),
-        error: caught,
-      };
+      return this.#deliverNow(message);
     }
+    const job = await toEmailJob(message);
+    const outcome = await this.#router.enqueue(
+      route.adapter,
+      job,
+      prepared.enqueueOptions,
+      prepared.delivery,
+    );
+    return this.#settle(prepared, route.adapter.name, outcome);
+  }
+
+  // Turns an enqueue outcome into the send's result: queued, or delivered directly
+  // when the job certainly never reached the queue.
+  async #settle(prepared: Prepared, queue: string, outcome: EnqueueOutcome): Promise<SendSuccess> {
+    const { id, messageId } = prepared.message;
+    if (outcome.queued) {
+      const { jobId } = outcome;
+      this.#emit('queued', { id, messageId, queue, jobId });
+      return { ok: true, status: 'queued', id, messageId, mode: 'queue', queue, jobId };
+    }
+    this.#emit('fallback', { id, messageId, queue, reason: outcome.reason });
+    return this.#deliverNow(prepared.message);
+  }
+
+  #failure(
+    caught: unknown,
+    id: string,
+    messageId: string | undefined,
+    failSilently: boolean,
+  ): SendFailure {
+    if (!(caught instanceof MailroomError)) throw caught;
+    this.#emit('failed', { id, ...(messageId === undefined ? {} : { messageId }), error: caught });
+    if (!failSilently) throw caught;
+    const mode: DeliveryMode | undefined =
+      caught instanceof QueueError ? 'queue' : caught instanceof DeliveryError ? 'sync' : undefined;
+    return {
+      ok: false,
+      status: 'failed',
+      id,
+      ...(messageId === undefined ? {} : { messageId }),
+      ...(mode === undefined ? {} : { mode }),
+      error: caught,
+    };
   }
 
   async #sendThroughBackend(message: ResolvedMessage): Promise<DeliveryInfo> {
@@ -230,6 +257,8 @@ export class Mailer {
   /**
    * Sends several emails, `concurrency` at a time, and reports each outcome in input
    * order. A failing email does not stop the others: its result is `{ ok: false, error }`.
+   * Emails bound for a queue that takes batches (`enqueueMany`) are stored in batches
+   * of up to 500.
    */
   async sendMany(
     inputs: readonly SendEmailInput[],
@@ -246,16 +275,72 @@ export class Mailer {
         details: { field: 'concurrency' },
       });
     }
-    const results = new Array<SendResult>(inputs.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < inputs.length) {
-        const index = next++;
-        results[index] = await this.#send(inputs[index] as SendEmailInput, true);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
-    return results;
+    return this.#track(async () => {
+      const results = new Array<SendResult>(inputs.length);
+      const batch: Array<{ index: number; prepared: Prepared; job: EmailJob }> = [];
+      const flush = async (): Promise<void> => {
+        const items = batch.splice(0);
+        if (items.length > 0) await this.#enqueueBatch(items, results);
+      };
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < inputs.length) {
+          const index = next++;
+          const id = randomUUID();
+          let prepared: Prepared | undefined;
+          try {
+            prepared = await this.#prepare(inputs[index] as SendEmailInput, id);
+            if (
+              prepared.route.kind === 'queue' &&
+              prepared.route.adapter.enqueueMany !== undefined
+            ) {
+              batch.push({ index, prepared, job: await toEmailJob(prepared.message) });
+              if (batch.length >= BATCH_SIZE) await flush();
+            } else {
+              results[index] = await this.#dispatch(prepared);
+            }
+          } catch (caught) {
+            results[index] = this.#failure(caught, id, prepared?.message.messageId, true);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, worker));
+      await flush();
+      return results;
+    });
+  }
+
+  async #enqueueBatch(
+    items: Array<{ index: number; prepared: Prepared; job: EmailJob }>,
+    results: SendResult[],
+  ): Promise<void> {
+    const [first] = items;
+    if (first === undefined || first.prepared.route.kind !== 'queue') return;
+    const { adapter } = first.prepared.route;
+    const outcomes = await this.#router.enqueueMany(
+      adapter,
+      items.map(({ job, prepared }) => ({
+        job,
+        enqueueOptions: prepared.enqueueOptions,
+        options: prepared.delivery,
+      })),
+    );
+    await Promise.all(
+      items.map(async ({ index, prepared }, position) => {
+        const outcome = outcomes[position] as EnqueueOutcome | MailroomError;
+        try {
+          if (outcome instanceof MailroomError) throw outcome;
+          results[index] = await this.#settle(prepared, adapter.name, outcome);
+        } catch (caught) {
+          results[index] = this.#failure(
+            caught,
+            prepared.message.id,
+            prepared.message.messageId,
+            true,
+          );
+        }
+      }),
+    );
   }
 
   /** Checks that the backend can deliver, when it supports a check. */

@@ -55,6 +55,13 @@ export interface QueueAdapter {
   isAvailable(): Promise<boolean>;
   /** Stores a job. */
   enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }>;
+  /**
+   * Stores several jobs in one round trip, all or none (a failure is reported as for
+   * `enqueue`), returning their ids in order. Optional: `sendMany` uses it when present.
+   */
+  enqueueMany?(
+    items: ReadonlyArray<{ job: EmailJob; opts: EnqueueOptions }>,
+  ): Promise<Array<{ id: string }>>;
   /** Called once by the mailer that uses this queue, for queues that deliver in-process. */
   bind?(context: QueueContext): void;
   /** Waits until every queued job has been handled, for in-process queues. */

@@ -125,24 +125,65 @@ export class QueueRouter {
       const { id } = await adapter.enqueue(job, enqueueOptions);
       return { queued: true, jobId: id };
     } catch (error) {
-      if (error instanceof QueueError && error.code === 'QUEUE_UNAVAILABLE') {
-        if (error.details.scope !== 'job') {
-          const { queue } = await this.#active;
-          queue?.probe.markUnavailable(error.message);
-        }
-        assertFallbackAllowed(adapter, error.message, options);
-        return { queued: false, reason: error.message };
-      }
-      if (error instanceof MailroomError && error.code === 'QUEUE_ENQUEUE_FAILED') throw error;
-      throw new QueueError(
-        'QUEUE_ENQUEUE_FAILED',
-        `enqueue to ${adapter.name} failed: ${String(error)}`,
-        {
-          cause: error,
-          details: { queue: adapter.name },
-        },
+      return this.#recover(error, adapter, options);
+    }
+  }
+
+  /**
+   * Enqueues a batch through the adapter's `enqueueMany` (all stored, or none). Returns
+   * one outcome per item, in order: as for {@link enqueue}, with an error in place of a
+   * throw, since each item may allow or refuse fallback.
+   */
+  async enqueueMany(
+    adapter: QueueAdapter,
+    items: ReadonlyArray<{
+      job: EmailJob;
+      enqueueOptions: EnqueueOptions;
+      options: RoutingOptions;
+    }>,
+  ): Promise<Array<EnqueueOutcome | MailroomError>> {
+    try {
+      if (adapter.enqueueMany === undefined)
+        throw new TypeError(`queue ${adapter.name} has no enqueueMany`);
+      const ids = await adapter.enqueueMany(
+        items.map(({ job, enqueueOptions }) => ({ job, opts: enqueueOptions })),
+      );
+      return items.map((_, position) => ({ queued: true, jobId: ids[position]?.id ?? '' }));
+    } catch (error) {
+      return Promise.all(
+        items.map(({ options }) =>
+          this.#recover(error, adapter, options).catch(
+            (failure: unknown) => failure as MailroomError,
+          ),
+        ),
       );
     }
+  }
+
+  // A refusal that proves nothing was stored may fall back; anything else may have
+  // reached the queue and must not lead to a second delivery.
+  async #recover(
+    error: unknown,
+    adapter: QueueAdapter,
+    options: RoutingOptions,
+  ): Promise<EnqueueOutcome> {
+    if (error instanceof QueueError && error.code === 'QUEUE_UNAVAILABLE') {
+      if (error.details.scope !== 'job') {
+        const { queue } = await this.#active;
+        queue?.probe.markUnavailable(error.message);
+      }
+      assertFallbackAllowed(adapter, error.message, options);
+      return { queued: false, reason: error.message };
+    }
+    if (error instanceof MailroomError && error.code === 'QUEUE_ENQUEUE_FAILED') throw error;
+    throw new QueueError(
+      'QUEUE_ENQUEUE_FAILED',
+      `enqueue to ${adapter.name} failed: ${String(error)}`,
+      {
+        cause: error,
+        details: { queue: adapter.name },
+      },
+    );
   }
 
   /** Finishes in-process work and closes the adapter, if one was set up. */
