@@ -1,4 +1,4 @@
-import type { QueueConnectionOptions } from './connection-options.js';
+import type { QueueConnectionOptions } from './queue-target.js';
 
 /**
  * How many finished jobs to keep: `true` removes at once, `false` keeps forever, a

@@ -1,9 +1,9 @@
 import { type EmailJob, type EnqueueOptions, type QueueAdapter, QueueError } from '@mailroom/core';
 import type { BullmqQueueOptions } from './bullmq-queue-options.js';
-import { envHasQueue, type QueueEnv, resolveQueueTarget } from './connection-options.js';
 import { toJobsOptions } from './job-options.js';
 import { PostgresProducer } from './postgres-producer.js';
 import type { QueueProducer } from './queue-producer.js';
+import { envHasQueue, type QueueEnv, resolveQueueTarget } from './queue-target.js';
 import { RedisProducer } from './redis-producer.js';
 import { type QueueSettings, validateQueueOptions } from './validate-queue-options.js';
 
@@ -44,21 +44,46 @@ export class BullmqQueue implements QueueAdapter {
 
   /**
    * Stores the job under `opts.jobId`: a second enqueue with the same id stores nothing
-   * and returns the same id, as long as the first job is still kept (see retention).
-   * Throws `QUEUE_UNAVAILABLE` when the job certainly was not stored (not connected,
-   * over `sizeLimit`) and `QUEUE_ENQUEUE_FAILED` when it may have been.
+   * and returns the same id, as long as the first job is still kept (see retention),
+   * unless that job failed: then it throws `QUEUE_ENQUEUE_FAILED` with
+   * `details.state: 'failed'`, since nothing would be sent (`mailroom-worker
+   * retry-failed` sends it again). Throws `QUEUE_UNAVAILABLE` when the job certainly
+   * was not stored: not connected, or over `sizeLimit` (then with `details.scope:
+   * 'job'`, as only this job is refused), and `QUEUE_ENQUEUE_FAILED` when it may have
+   * been.
    */
   async enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }> {
     if (this.#closed) throw new QueueError('QUEUE_UNAVAILABLE', `queue ${this.name} is closed`);
     const size = Buffer.byteLength(JSON.stringify(job));
-    if (size > this.#settings.sizeLimit) {
+    const limit = this.#settings.sizeLimit;
+    if (size > limit) {
       throw new QueueError(
         'QUEUE_UNAVAILABLE',
-        `job of ${size} bytes exceeds the queue's sizeLimit of ${this.#settings.sizeLimit} bytes`,
-        { details: { size, sizeLimit: this.#settings.sizeLimit } },
+        `job of ${size} bytes exceeds the queue's sizeLimit of ${limit} bytes`,
+        { details: { queue: this.name, scope: 'job', reason: 'too-large', size, limit } },
       );
     }
-    return { id: await this.#producer.add(job, toJobsOptions(opts)) };
+    // A job id other than the email's own (fresh) id is an idempotency key, which may
+    // name a job stored earlier. Its state is read alongside the add, so a new job
+    // waits no longer; only a failed one costs another round trip.
+    const keyed = opts.jobId !== job.id;
+    const { id, earlierState } = await this.#producer.add(job, toJobsOptions(opts), keyed);
+    if (earlierState === 'failed') await this.#refuseFailed(id);
+    return { id };
+  }
+
+  /** Throws unless the failed job under `id` has gone meanwhile (the add then stored ours). */
+  async #refuseFailed(id: string): Promise<void> {
+    const [state, reason] = await Promise.all([
+      this.#producer.state(id),
+      this.#producer.failedReason(id),
+    ]).catch(() => ['failed', undefined] as const);
+    if (state !== 'failed') return;
+    throw new QueueError(
+      'QUEUE_ENQUEUE_FAILED',
+      `a job with this idempotency key already failed: ${reason ?? 'reason unknown'}`,
+      { details: { queue: this.name, jobId: id, state: 'failed' } },
+    );
   }
 
   /** Closes the connections the queue opened (never a client you passed in). */

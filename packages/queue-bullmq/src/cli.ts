@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { MailroomError, mailerConfigFromEnv } from '@mailroom/core';
-import type { QueueEnv } from './connection-options.js';
 import { startEmailWorker } from './email-worker.js';
+import { integerArgument } from './integer-options.js';
 import { failureReason, type JobOutcome } from './job-outcome.js';
 import { type FinishedState, openQueueAdmin } from './queue-admin.js';
+import type { QueueEnv } from './queue-target.js';
 
 /** Where the CLI writes: outcomes to `out`, status and errors to `err`. */
 export interface CliOutput {
@@ -29,8 +30,9 @@ Options:
 Environment:
   MAIL_QUEUE_POSTGRES_URL  PostgreSQL queue (postgres://user:pass@host:5432/db), or
   REDIS_URL                Redis queue (redis://host:6379); Postgres wins when both are set
-  MAIL_BACKEND, SMTP_URL   Delivery backend for "run": MAIL_BACKEND=smtp with SMTP_URL
-                           (smtp://user:pass@host:587), or console (the default)
+  MAIL_BACKEND, SMTP_URL   Delivery backend for "run", required: MAIL_BACKEND=smtp with
+                           SMTP_URL (smtp://user:pass@host:587), or MAIL_BACKEND=console
+                           to print emails without delivering them (development only)
   MAIL_FROM                Default sender
 
 "run" prints one line per job outcome:
@@ -40,6 +42,9 @@ Environment:
   stalled <jobId> (its worker stopped; it runs again)`;
 
 class UsageError extends Error {}
+
+/** `run` without an explicit MAIL_BACKEND: bad usage (exit 2), but no help screen. */
+class BackendChoiceError extends Error {}
 
 const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ');
 
@@ -65,13 +70,23 @@ function formatOutcome(outcome: JobOutcome): string {
   }
 }
 
-function positiveInteger(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 1) {
-    throw new UsageError(`${flag} must be a positive integer`);
+/**
+ * The backend `run` delivers through must be chosen: the library default (Console)
+ * prints emails and marks their jobs done, so a production worker left without
+ * MAIL_BACKEND would lose every email. Returns the line to print, or throws.
+ */
+function checkBackendChoice(env: QueueEnv): string | undefined {
+  const kind = env.MAIL_BACKEND?.trim();
+  if (!kind) {
+    throw new BackendChoiceError(
+      'MAIL_BACKEND is not set: set MAIL_BACKEND=smtp with SMTP_URL (smtp://user:pass@host:587) ' +
+        'to deliver, or MAIL_BACKEND=console to print emails without delivering them (development)',
+    );
   }
-  return number;
+  if (kind === 'console') {
+    return 'mailroom-worker: warning: MAIL_BACKEND=console prints emails and delivers nothing; use MAIL_BACKEND=smtp with SMTP_URL in production';
+  }
+  return undefined;
 }
 
 function nonNegativeNumber(value: string | undefined, flag: string): number {
@@ -95,6 +110,8 @@ async function runWorker(
   concurrency: number | undefined,
   io: CliOutput,
 ): Promise<number> {
+  const warning = checkBackendChoice(env);
+  if (warning) io.err(warning);
   // The worker only delivers: it never needs a queue of its own, whatever MAIL_QUEUE says.
   const { backend } = await mailerConfigFromEnv({ ...env, MAIL_QUEUE: 'none' });
   let stopping: ((signal: NodeJS.Signals) => void) | undefined;
@@ -177,7 +194,12 @@ export async function runCli(argv: string[], env: QueueEnv, io: CliOutput): Prom
     const command = positionals[0] ?? 'run';
     const name = values.queue;
     if (command === 'run') {
-      return await runWorker(env, name, positiveInteger(values.concurrency, '--concurrency'), io);
+      const concurrency = integerArgument(
+        values.concurrency,
+        1,
+        (rule) => new UsageError(`--concurrency must be ${rule}`),
+      );
+      return await runWorker(env, name, concurrency, io);
     }
     if (command !== 'counts' && command !== 'retry-failed' && command !== 'clean') {
       throw new UsageError(`unknown command "${command}"`);
@@ -210,6 +232,10 @@ export async function runCli(argv: string[], env: QueueEnv, io: CliOutput): Prom
     }
   } catch (error) {
     const code = String((error as { code?: unknown } | null)?.code);
+    if (error instanceof BackendChoiceError) {
+      io.err(`mailroom-worker: ${error.message}`);
+      return 2;
+    }
     if (error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
       io.err(`mailroom-worker: ${(error as Error).message}\n\n${USAGE}`);
       return 2;

@@ -1,6 +1,6 @@
 import type { EmailBackend } from '@mailroom/core';
-import type { QueueConnectionOptions } from './connection-options.js';
 import type { JobOutcome } from './job-outcome.js';
+import type { QueueConnectionOptions } from './queue-target.js';
 
 /** Options of {@link startEmailWorker}. */
 export interface EmailWorkerOptions extends QueueConnectionOptions {

@@ -1,16 +1,12 @@
-import { ConfigError } from '@mailroom/core';
 import { createPostgresBackend, type Job, Worker, type WorkerOptions, withBackend } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  openRedis,
-  postgresRoleConfig,
-  type QueueEnv,
-  resolveQueueTarget,
-} from './connection-options.js';
 import { deliverJob, type EmailJobResult } from './deliver-job.js';
 import type { EmailWorkerOptions } from './email-worker-options.js';
 import { describeFailure } from './job-outcome.js';
-import { validateQueueName } from './validate-queue-options.js';
+import { postgresRoleConfig } from './postgres-connection.js';
+import { type QueueEnv, resolveQueueTarget } from './queue-target.js';
+import { openRedis } from './redis-connection.js';
+import { validateWorkerOptions } from './validate-worker-options.js';
 import { withTimeout } from './with-timeout.js';
 
 const { Worker: PostgresWorker } = withBackend(createPostgresBackend);
@@ -35,14 +31,6 @@ interface EmailBullWorker {
 const CLOSE_GRACE_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function positive(value: unknown, key: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || (value as number) < 1) {
-    throw new ConfigError(key, 'must be a positive integer');
-  }
-  return value as number;
-}
 
 /**
  * A running email worker. Delivery is at least once: a worker that dies after the
@@ -121,19 +109,15 @@ export async function startEmailWorker(
   options: EmailWorkerOptions,
   env: QueueEnv = process.env,
 ): Promise<EmailWorker> {
-  const { backend, onJob } = options;
-  if (backend === null || typeof backend !== 'object' || typeof backend.send !== 'function') {
-    throw new ConfigError('backend', 'must be an EmailBackend, such as smtpBackend(...)');
-  }
-  const name = validateQueueName(options.name);
-  const concurrency = positive(options.concurrency, 'concurrency', 5);
+  const { backend, name, concurrency, lockDuration, stalledInterval, maxStalledCount, onJob } =
+    validateWorkerOptions(options);
   const target = resolveQueueTarget(options, env);
   const settings = {
     autorun: false,
     concurrency,
-    lockDuration: positive(options.lockDuration, 'lockDuration', 30_000),
-    stalledInterval: positive(options.stalledInterval, 'stalledInterval', 30_000),
-    maxStalledCount: positive(options.maxStalledCount, 'maxStalledCount', 1),
+    lockDuration,
+    stalledInterval,
+    maxStalledCount,
   } satisfies Omit<WorkerOptions, 'connection'>;
   const inFlight = { count: 0 };
   const processor = async (job: Job<unknown>): Promise<EmailJobResult> => {

@@ -7,7 +7,6 @@
  */
 export { BullmqQueue, bullmqQueue, bullmqQueueFromEnv } from './bullmq-queue.js';
 export type { BackoffOptions, BullmqQueueOptions, JobRetention } from './bullmq-queue-options.js';
-export type { QueueConnectionOptions, QueueEnv } from './connection-options.js';
 export type { EmailJobResult } from './deliver-job.js';
 export { EmailWorker, startEmailWorker } from './email-worker.js';
 export type { EmailWorkerOptions } from './email-worker-options.js';
@@ -18,4 +17,5 @@ export {
   QueueAdmin,
   type QueueCounts,
 } from './queue-admin.js';
+export type { QueueConnectionOptions, QueueEnv } from './queue-target.js';
 export { DEFAULT_REMOVE_ON_COMPLETE, DEFAULT_REMOVE_ON_FAIL } from './validate-queue-options.js';

@@ -2,12 +2,13 @@ import { type EmailJob, QueueError } from '@mailroom/core';
 import {
   createPostgresBackend,
   type DefaultJobOptions,
+  type JobState,
   type JobsOptions,
   type PostgresPoolConfig,
   withBackend,
 } from 'bullmq';
-import { postgresRoleConfig } from './connection-options.js';
-import type { QueueProducer } from './queue-producer.js';
+import { postgresRoleConfig } from './postgres-connection.js';
+import type { AddedJob, QueueProducer } from './queue-producer.js';
 import { withTimeout } from './with-timeout.js';
 
 const { Queue: PostgresQueue } = withBackend(createPostgresBackend);
@@ -90,7 +91,7 @@ export class PostgresProducer implements QueueProducer {
     return withTimeout(probe, timeoutMs, false);
   }
 
-  async add(job: EmailJob, opts: JobsOptions): Promise<string> {
+  async add(job: EmailJob, opts: JobsOptions, readEarlierState: boolean): Promise<AddedJob> {
     let queue: EmailPostgresQueue;
     try {
       queue = await this.#open();
@@ -99,9 +100,17 @@ export class PostgresProducer implements QueueProducer {
         cause: error,
       });
     }
+    // Sent before the add, so it normally sees the job an earlier enqueue stored.
+    const earlier = readEarlierState
+      ? queue.getJobState(String(opts.jobId)).catch(() => undefined)
+      : undefined;
     try {
       const added = await queue.add('email', job, opts);
-      return added.id ?? String(opts.jobId);
+      const earlierState = await earlier;
+      return {
+        id: added.id ?? String(opts.jobId),
+        ...(earlierState === undefined ? {} : { earlierState }),
+      };
     } catch (error) {
       if (isConnectFailure(error)) {
         throw new QueueError('QUEUE_UNAVAILABLE', `PostgreSQL is not reachable: ${String(error)}`, {
@@ -113,6 +122,16 @@ export class PostgresProducer implements QueueProducer {
         cause: error,
       });
     }
+  }
+
+  async state(jobId: string): Promise<JobState | 'unknown'> {
+    return (await this.#open()).getJobState(jobId);
+  }
+
+  async failedReason(jobId: string): Promise<string | undefined> {
+    // BullMQ's Postgres backend reads a job whole; this runs only for a job that failed.
+    const job = await (await this.#open()).getJob(jobId);
+    return job?.failedReason || undefined;
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,8 @@
 import { createPostgresBackend, type Job, type JobType, Queue, withBackend } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  openRedis,
-  postgresRoleConfig,
-  type QueueConnectionOptions,
-  type QueueEnv,
-  resolveQueueTarget,
-} from './connection-options.js';
+import { postgresRoleConfig } from './postgres-connection.js';
+import { type QueueConnectionOptions, type QueueEnv, resolveQueueTarget } from './queue-target.js';
+import { openRedis } from './redis-connection.js';
 import { validateQueueName } from './validate-queue-options.js';
 
 const { Queue: PostgresQueue } = withBackend(createPostgresBackend);
@@ -14,7 +10,8 @@ const { Queue: PostgresQueue } = withBackend(createPostgresBackend);
 /** The BullMQ queue operations the admin uses, alike on Redis and PostgreSQL. */
 interface AdminQueue {
   getJobCounts(...types: JobType[]): Promise<Record<string, number>>;
-  getFailed(start: number, end: number): Promise<Job[]>;
+  getRanges(types: JobType[], start: number, end: number, asc: boolean): Promise<string[]>;
+  getJob(jobId: string): Promise<Job | undefined>;
   clean(grace: number, limit: number, type: FinishedState): Promise<string[]>;
   obliterate(opts: { force: boolean }): Promise<void>;
   close(): Promise<void>;
@@ -40,6 +37,8 @@ export interface QueueCounts {
 export type FinishedState = 'completed' | 'failed';
 
 const PAGE = 1000;
+// Failed job ids read at a time by retryFailed; their jobs are then loaded one by one.
+const RETRY_PAGE = 100;
 
 /** Operator tasks on a queue: counts, retrying failed jobs, removing old ones. */
 export class QueueAdmin {
@@ -75,22 +74,37 @@ export class QueueAdmin {
   /**
    * Moves every failed job back to waiting with its attempts reset, so it gets the
    * full number of attempts again. Returns how many were moved.
+   *
+   * Memory stays bounded whatever the number of failed jobs: ids are read a page at a
+   * time and one job (with its data, up to the queue's `sizeLimit`) is loaded at a time.
+   * Jobs that fail after the command started, retried ones that fail again included,
+   * are left for the next run.
    */
   async retryFailed(): Promise<number> {
-    // Take the list first: a retried job that fails again must not be retried twice.
-    const jobs = [];
-    for (let start = 0; ; start += PAGE) {
-      const page = await this.#queue.getFailed(start, start + PAGE - 1);
-      jobs.push(...page);
-      if (page.length < PAGE) break;
-    }
+    const startedAt = Date.now();
+    // At most the jobs that were failed at the start are looked at, so the command
+    // ends even when workers fail retried jobs at once under a clock behind ours.
+    let budget = (await this.#queue.getJobCounts('failed')).failed ?? 0;
+    // Failed jobs in order of failure, oldest first; the ones before `kept` could
+    // not be retried and stay in the set, retried ones leave it.
+    let kept = 0;
     let retried = 0;
-    for (const job of jobs) {
-      try {
-        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-        retried += 1;
-      } catch {
-        // Removed or retried by someone else meanwhile: nothing left to do for it.
+    while (budget > 0) {
+      const ids = await this.#queue.getRanges(['failed'], kept, kept + RETRY_PAGE - 1, true);
+      if (ids.length === 0) break;
+      for (const id of ids) {
+        if (budget-- <= 0) break;
+        const job = await this.#queue.getJob(id);
+        if (!job) continue; // removed meanwhile: it left the set
+        if ((job.finishedOn ?? 0) >= startedAt) return retried;
+        try {
+          await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+          retried += 1;
+        } catch {
+          // Retried or removed by someone else meanwhile, or locked: if it is still
+          // failed it keeps its place, and the next page starts after it.
+          if (await job.isFailed().catch(() => true)) kept += 1;
+        }
       }
     }
     return retried;

@@ -1,15 +1,32 @@
 import type { EmailJob } from '@mailroom/core';
-import type { JobsOptions } from 'bullmq';
+import type { JobState, JobsOptions } from 'bullmq';
+
+/** What {@link QueueProducer.add} stored. */
+export interface AddedJob {
+  /** The BullMQ job id (an existing job's id when `jobId` was taken). */
+  id: string;
+  /**
+   * The state of the job under `jobId`, read alongside the add when asked for: a job
+   * stored earlier, or `unknown` (or already ours, waiting) when there was none.
+   * Undefined when not asked for or not readable.
+   */
+  earlierState?: JobState | 'unknown';
+}
 
 /** One datastore's side of {@link BullmqQueue}: Redis or PostgreSQL. */
 export interface QueueProducer {
   /** Whether a job could be stored now; answers within `timeoutMs`. */
   isAvailable(timeoutMs: number): Promise<boolean>;
   /**
-   * Stores a job and returns its BullMQ id (an existing job's id when `jobId` is taken).
-   * Throws a classified `QueueError`.
+   * Stores a job, unless one is stored under `opts.jobId` already, and reads that
+   * job's state alongside when `readEarlierState` is set. Throws a classified
+   * `QueueError`.
    */
-  add(job: EmailJob, opts: JobsOptions): Promise<string>;
+  add(job: EmailJob, opts: JobsOptions, readEarlierState: boolean): Promise<AddedJob>;
+  /** A stored job's state, `unknown` when there is none. */
+  state(jobId: string): Promise<JobState | 'unknown'>;
+  /** Why a stored job last failed, if it did. */
+  failedReason(jobId: string): Promise<string | undefined>;
   /** Closes the connections this producer opened. */
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { ConfigError } from '@mailroom/core';
 import type { PostgresPoolConfig } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { isRecord } from './is-record.js';
 
 /** Where the queue lives: give one of `connection`, `url` or `postgres`. */
 export interface QueueConnectionOptions {
@@ -24,18 +25,11 @@ export interface QueueConnectionOptions {
 /** Environment variables that select a queue. */
 export type QueueEnv = Record<string, string | undefined>;
 
+/** A Redis datastore: the application's client to copy settings from, or a URL. */
+export type RedisTarget = { kind: 'redis'; connection: Redis } | { kind: 'redis'; url: string };
+
 /** A validated choice of datastore. */
-export type QueueTarget =
-  | { kind: 'redis'; connection: Redis }
-  | { kind: 'redis'; url: string }
-  | { kind: 'postgres'; config: PostgresPoolConfig };
-
-/** The role a connection plays; each needs different failure behaviour. */
-export type ConnectionRole = 'producer' | 'worker' | 'admin';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+export type QueueTarget = RedisTarget | { kind: 'postgres'; config: PostgresPoolConfig };
 
 function redisUrl(value: unknown, key: string): string {
   if (typeof value !== 'string' || !/^rediss?:\/\//i.test(value.trim())) {
@@ -106,69 +100,4 @@ export function resolveQueueTarget(options: QueueConnectionOptions, env: QueueEn
 /** True when the environment names a queue datastore. */
 export function envHasQueue(env: QueueEnv): boolean {
   return Boolean(env.REDIS_URL?.trim() || env.MAIL_QUEUE_POSTGRES_URL?.trim());
-}
-
-// Producers must answer at once when Redis is away (bullmq #995: the offline queue
-// and waiting for "ready" would hold sendEmail forever). Workers must wait it out,
-// and BullMQ refuses a worker connection that gives up on commands. The admin CLI
-// waits a little for the connection, then reports the failure.
-function redisRoleOptions(role: ConnectionRole, commandTimeoutMs: number | undefined) {
-  switch (role) {
-    case 'producer':
-      return {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        connectTimeout: 5_000,
-        ...(commandTimeoutMs === undefined ? {} : { commandTimeout: commandTimeoutMs }),
-        // Reconnect quickly and keep trying, so a queue that comes back is used again.
-        retryStrategy: (times: number) => Math.min(times * 100, 1_000),
-      };
-    case 'worker':
-      return {
-        maxRetriesPerRequest: null,
-        retryStrategy: (times: number) => Math.min(times * 200, 5_000),
-      };
-    case 'admin':
-      return {
-        maxRetriesPerRequest: 1,
-        connectTimeout: 5_000,
-        retryStrategy: (times: number) => (times > 3 ? null : 200),
-      };
-  }
-}
-
-/**
- * Opens a Redis connection for one role. The caller owns it and must close it; errors
- * are kept quiet here (BullMQ and the callers report them) but never crash the process.
- */
-export function openRedis(
-  target: Extract<QueueTarget, { kind: 'redis' }>,
-  role: ConnectionRole,
-  commandTimeoutMs?: number,
-): Redis {
-  const options = redisRoleOptions(role, commandTimeoutMs);
-  const client =
-    'url' in target ? new Redis(target.url, options) : target.connection.duplicate(options);
-  client.on('error', () => undefined);
-  return client;
-}
-
-/**
- * The pool config BullMQ builds its Postgres pool from, for one role: migration on
- * first connect unless the caller chose otherwise, a bounded connect time, and a pool
- * large enough for the worker's concurrency.
- */
-export function postgresRoleConfig(
-  config: PostgresPoolConfig,
-  settings: { poolSize: number; queryTimeoutMs?: number },
-): PostgresPoolConfig {
-  const migration =
-    config.migrate === undefined && config.skipMigrations === undefined ? { migrate: true } : {};
-  return {
-    connectionTimeoutMillis: 5_000,
-    max: settings.poolSize,
-    ...(settings.queryTimeoutMs === undefined ? {} : { query_timeout: settings.queryTimeoutMs }),
-    ...migration,
-    ...config,
-  };
 }

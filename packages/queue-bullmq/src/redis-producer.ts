@@ -1,8 +1,9 @@
 import { type EmailJob, QueueError } from '@mailroom/core';
-import { type DefaultJobOptions, type JobsOptions, Queue } from 'bullmq';
+import { type DefaultJobOptions, type JobState, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { openRedis, type QueueTarget } from './connection-options.js';
-import type { QueueProducer } from './queue-producer.js';
+import type { AddedJob, QueueProducer } from './queue-producer.js';
+import type { RedisTarget } from './queue-target.js';
+import { openRedis } from './redis-connection.js';
 import { withTimeout } from './with-timeout.js';
 
 // ioredis's words for a command refused before it was written, because the offline
@@ -19,7 +20,7 @@ export class RedisProducer implements QueueProducer {
 
   constructor(
     name: string,
-    target: Extract<QueueTarget, { kind: 'redis' }>,
+    target: RedisTarget,
     settings: { jobOptions: DefaultJobOptions; enqueueTimeoutMs: number },
   ) {
     this.#enqueueTimeoutMs = settings.enqueueTimeoutMs;
@@ -75,16 +76,24 @@ export class RedisProducer implements QueueProducer {
     return withTimeout(ping, deadline - Date.now(), false);
   }
 
-  async add(job: EmailJob, opts: JobsOptions): Promise<string> {
+  async add(job: EmailJob, opts: JobsOptions, readEarlierState: boolean): Promise<AddedJob> {
     // A connection under way (a new queue's first) is worth waiting for; a broken one is not.
     if (!(await withTimeout(this.#connected(), this.#enqueueTimeoutMs, false))) {
       throw new QueueError('QUEUE_UNAVAILABLE', `Redis is not connected (${this.#client.status})`, {
         ...(this.#lastError ? { cause: this.#lastError } : {}),
       });
     }
+    // Sent before the add, so it normally sees the job an earlier enqueue stored.
+    const earlier = readEarlierState
+      ? this.#queue.getJobState(String(opts.jobId)).catch(() => undefined)
+      : undefined;
     try {
       const added = await this.#queue.add('email', job, opts);
-      return added.id ?? String(opts.jobId);
+      const earlierState = await earlier;
+      return {
+        id: added.id ?? String(opts.jobId),
+        ...(earlierState === undefined ? {} : { earlierState }),
+      };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (NOT_SENT.test(message)) {
@@ -98,6 +107,15 @@ export class RedisProducer implements QueueProducer {
         cause: error,
       });
     }
+  }
+
+  state(jobId: string): Promise<JobState | 'unknown'> {
+    return this.#queue.getJobState(jobId);
+  }
+
+  async failedReason(jobId: string): Promise<string | undefined> {
+    // One field, not the whole job: its data may be tens of MiB.
+    return (await this.#client.hget(this.#queue.toKey(jobId), 'failedReason')) ?? undefined;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,8 @@
 import { ConfigError } from '@mailroom/core';
 import type { DefaultJobOptions } from 'bullmq';
 import type { BullmqQueueOptions, JobRetention } from './bullmq-queue-options.js';
+import { integerOption } from './integer-options.js';
+import { isRecord } from './is-record.js';
 
 /** Options of {@link bullmqQueue} after validation, with defaults filled in. */
 export interface QueueSettings {
@@ -33,18 +35,6 @@ export const DEFAULT_REMOVE_ON_COMPLETE = { age: 86_400, count: 1000 };
 /** Default retention of failed jobs: a week, at most 5000. */
 export const DEFAULT_REMOVE_ON_FAIL = { age: 604_800, count: 5000 };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function integer(value: unknown, key: string, min: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || (value as number) < min) {
-    throw new ConfigError(key, `must be an integer >= ${min}`);
-  }
-  return value as number;
-}
-
 /** Checks a queue name as BullMQ will: present and without `:`. */
 export function validateQueueName(value: unknown, key = 'name'): string {
   if (value === undefined) return 'emails';
@@ -57,7 +47,7 @@ export function validateQueueName(value: unknown, key = 'name'): string {
 function retention(value: unknown, key: string, fallback: JobRetention): JobRetention {
   if (value === undefined) return fallback;
   if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return integer(value, key, 0, 0);
+  if (typeof value === 'number') return integerOption(value, key, 0, 0);
   if (!isRecord(value) || (value.age === undefined && value.count === undefined)) {
     throw new ConfigError(key, 'must be a boolean, a count, or { age?: seconds, count? }');
   }
@@ -65,8 +55,10 @@ function retention(value: unknown, key: string, fallback: JobRetention): JobRete
     if (field !== 'age' && field !== 'count') throw new ConfigError(`${key}.${field}`, 'unknown');
   }
   return {
-    ...(value.age === undefined ? {} : { age: integer(value.age, `${key}.age`, 1, 1) }),
-    ...(value.count === undefined ? {} : { count: integer(value.count, `${key}.count`, 0, 0) }),
+    ...(value.age === undefined ? {} : { age: integerOption(value.age, `${key}.age`, 1, 1) }),
+    ...(value.count === undefined
+      ? {}
+      : { count: integerOption(value.count, `${key}.count`, 0, 0) }),
   };
 }
 
@@ -90,7 +82,7 @@ function backoff(value: unknown): { delay: number; jitter: number } {
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     throw new ConfigError('backoff.jitter', 'must be a number from 0 to 1');
   }
-  return { delay: integer(value.delayMs, 'backoff.delayMs', 0, 30_000), jitter };
+  return { delay: integerOption(value.delayMs, 'backoff.delayMs', 0, 30_000), jitter };
 }
 
 /**
@@ -110,11 +102,11 @@ export function validateQueueOptions(options: unknown): QueueSettings {
   return {
     name: validateQueueName(opts.name),
     allowFallback: opts.allowFallback ?? true,
-    probeTimeoutMs: integer(opts.probeTimeoutMs, 'probeTimeoutMs', 1, 150),
-    enqueueTimeoutMs: integer(opts.enqueueTimeoutMs, 'enqueueTimeoutMs', 1, 5_000),
-    sizeLimit: integer(opts.sizeLimit, 'sizeLimit', 1, 40 * 1024 * 1024),
+    probeTimeoutMs: integerOption(opts.probeTimeoutMs, 'probeTimeoutMs', 1, 150),
+    enqueueTimeoutMs: integerOption(opts.enqueueTimeoutMs, 'enqueueTimeoutMs', 1, 5_000),
+    sizeLimit: integerOption(opts.sizeLimit, 'sizeLimit', 1, 40 * 1024 * 1024),
     jobOptions: {
-      attempts: integer(opts.attempts, 'attempts', 1, 5),
+      attempts: integerOption(opts.attempts, 'attempts', 1, 5),
       backoff: { type: 'exponential', ...backoff(opts.backoff) },
       removeOnComplete: toKeepJobs(
         retention(opts.removeOnComplete, 'removeOnComplete', DEFAULT_REMOVE_ON_COMPLETE),

@@ -46,6 +46,7 @@ describe('mailroom-worker CLI', () => {
     ]);
     expect(help?.code).toBe(0);
     expect(help?.stdout).toContain('Usage: mailroom-worker');
+    expect(help?.stdout).toMatch(/MAIL_BACKEND, SMTP_URL +Delivery backend for "run", required/);
     for (const [n, result] of refused.entries()) {
       expect(result.code, bad[n]?.join(' ')).toBe(2);
       expect(result.stderr).toContain('Usage: mailroom-worker');
@@ -54,6 +55,49 @@ describe('mailroom-worker CLI', () => {
     expect(unset.code).toBe(1);
     expect(unset.stderr).toMatch(/CONFIG_INVALID.*REDIS_URL/);
   });
+
+  it('refuses to run without MAIL_BACKEND rather than print emails and deliver nothing', async () => {
+    const unset: Array<Record<string, string>> = [{ REDIS_URL }, { REDIS_URL, MAIL_BACKEND: ' ' }];
+    for (const env of unset) {
+      const run = await cli(['run'], env);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^mailroom-worker: MAIL_BACKEND is not set: .*SMTP_URL.*\n$/);
+    }
+    const implicit = await cli([], { REDIS_URL, SMTP_URL: 'smtp://localhost:25' });
+    expect(implicit.code).toBe(2);
+    expect(implicit.stderr).toContain('MAIL_BACKEND is not set');
+    const badConcurrency = await cli(['run', '--concurrency', '1e3'], { REDIS_URL });
+    expect(badConcurrency.code).toBe(2);
+    expect(badConcurrency.stderr).toContain('--concurrency must be a positive integer');
+  });
+
+  it('runs with MAIL_BACKEND=console, warning that nothing is delivered', async () => {
+    const name = uniqueName('console');
+    const queue = bullmqQueue({ url: REDIS_URL, name });
+    cleanup.obliterate(name, { url: REDIS_URL });
+    cleanup.add(() => queue.close());
+    const job = await emailJob('Printed');
+    await queue.enqueue(job, enqueueOptions(job.id));
+    const worker = spawn(process.execPath, [CLI, 'run', '--queue', name], {
+      env: { PATH: process.env.PATH ?? '', REDIS_URL, MAIL_BACKEND: 'console' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    worker.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const { lines, exited } = collectLines(worker);
+    cleanup.add(async () => {
+      if (worker.exitCode === null) worker.kill('SIGKILL');
+    });
+    await waitUntil(() => lines.some((l) => l.startsWith(`sent ${job.id} `)), 10_000, 'sent');
+    worker.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr.split('\n')[0]).toMatch(
+      /^mailroom-worker: warning: MAIL_BACKEND=console prints emails and delivers nothing/,
+    );
+    expect(stderr).toContain('through console');
+  }, 20_000);
 
   it('runs a worker printing one line per outcome, then counts, retries and cleans', async () => {
     const name = uniqueName('cli');

@@ -51,10 +51,11 @@ describe('examples/worker', () => {
     const first = await signup('alice@example.com');
     const again = await signup('alice@example.com');
     expect(first.status).toBe(202);
-    const body = (await first.json()) as { id: string };
-    const bodyAgain = (await again.json()) as { id: string };
+    const body = (await first.json()) as { jobId: string };
+    const bodyAgain = (await again.json()) as { jobId: string };
     expect(body).toMatchObject({ ok: true, status: 'queued', mode: 'queue', queue: 'emails' });
-    expect(bodyAgain.id).toBe(body.id);
+    expect(body.jobId).toBe('signup%3Aalice@example.com');
+    expect(bodyAgain.jobId).toBe(body.jobId);
     expect((await signup('not an address')).status).toBe(400);
 
     await sink.waitFor(1);

@@ -95,7 +95,8 @@ describe('sendEmail through the BullMQ queue', () => {
     const first = await mailer.send({ ...email('Once'), idempotencyKey: 'signup:42' });
     const again = await mailer.send({ ...email('Once'), idempotencyKey: 'signup:42' });
     expect(first).toMatchObject({ status: 'queued', mode: 'queue' });
-    expect(again.id).toBe(first.id);
+    expect(first).toMatchObject({ jobId: 'signup%3A42' });
+    expect(again.ok && again.jobId).toBe('signup%3A42');
     await sink.waitFor(1);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sink.messages).toHaveLength(1);

@@ -1,5 +1,10 @@
 import { QueueError } from '@mailroom/core';
-import { bullmqQueue, type JobOutcome, startEmailWorker } from '@mailroom/queue-bullmq';
+import {
+  bullmqQueue,
+  type JobOutcome,
+  openQueueAdmin,
+  startEmailWorker,
+} from '@mailroom/queue-bullmq';
 import { startSmtpSink } from '@mailroom/testkit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -58,6 +63,51 @@ describe('BullMQ queue on PostgreSQL', () => {
       jobs.map((job) => job.messageId).sort(),
     );
     expect(outcomes.filter((o) => o.status === 'retry')).toHaveLength(1);
+  });
+
+  it('refuses a repeated idempotency key whose job failed; retry-failed sends it again', async () => {
+    const name = uniqueName('pgfail');
+    const queue = bullmqQueue({ postgres: POSTGRES_URL, name });
+    cleanup.obliterate(name, { postgres: POSTGRES_URL });
+    cleanup.add(() => queue.close());
+    expect(await waitUntilAvailable(queue)).toBe(true);
+    let refuse = true;
+    const sink = await startSmtpSink({
+      disableStartTls: true,
+      rcptReply: () => (refuse ? { code: 550, message: 'No such user' } : undefined),
+    });
+    const backend = backendFor(sink);
+    const outcomes: JobOutcome[] = [];
+    const worker = await startEmailWorker({
+      postgres: POSTGRES_URL,
+      name,
+      backend,
+      onJob: (outcome) => outcomes.push(outcome),
+    });
+    cleanup.add(() => sink.close());
+    cleanup.add(() => backend.close());
+    cleanup.add(() => worker.close());
+
+    const job = await emailJob('Bounce');
+    expect(await queue.enqueue(job, enqueueOptions('signup:9'))).toEqual({ id: 'signup%3A9' });
+    await waitUntil(() => outcomes.some((o) => o.status === 'failed'));
+    const again = await emailJob('Bounce again');
+    const error = await queue.enqueue(again, enqueueOptions('signup:9')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueError);
+    expect((error as QueueError).code).toBe('QUEUE_ENQUEUE_FAILED');
+    expect((error as QueueError).message).toMatch(/already failed: DELIVERY_PERMANENT 550 /);
+    expect((error as QueueError).details).toEqual({
+      queue: name,
+      jobId: 'signup%3A9',
+      state: 'failed',
+    });
+
+    refuse = false;
+    const admin = await openQueueAdmin({ postgres: POSTGRES_URL, name });
+    cleanup.add(() => admin.close());
+    expect(await admin.retryFailed()).toBe(1);
+    await sink.waitFor(1);
+    expect(sink.messages[0]?.parsed.subject).toBe('Bounce');
   });
 
   it('answers unavailable at once and refuses with QUEUE_UNAVAILABLE when PostgreSQL is away', async () => {

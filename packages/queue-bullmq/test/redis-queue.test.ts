@@ -1,8 +1,9 @@
-import { type ConfigError, QueueError } from '@mailroom/core';
+import { ConfigError, createMailer, type MailerEvents, QueueError } from '@mailroom/core';
 import {
   type BullmqQueueOptions,
   bullmqQueue,
   bullmqQueueFromEnv,
+  type EmailWorkerOptions,
   type JobOutcome,
   startEmailWorker,
 } from '@mailroom/queue-bullmq';
@@ -108,6 +109,32 @@ describe('bullmqQueue options', () => {
     expect(configError(() => bullmqQueueFromEnv({ REDIS_URL: 'nope' })).details.key).toBe(
       'REDIS_URL',
     );
+  });
+});
+
+describe('startEmailWorker options', () => {
+  it('refuses unknown and bad options with CONFIG_INVALID naming the key, before connecting', async () => {
+    const backend = {
+      name: 'none',
+      send: async () => ({ messageId: '', accepted: [], rejected: [] }),
+    };
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ url: REDIS_URL, backend, concurency: 2 }, 'concurency'],
+      [{ url: REDIS_URL, backend, onjob: () => undefined }, 'onjob'],
+      [{ url: REDIS_URL, backend, concurrency: 0 }, 'concurrency'],
+      [{ url: REDIS_URL, backend, lockDuration: 1.5 }, 'lockDuration'],
+      [{ url: REDIS_URL, backend, onError: 'log' }, 'onError'],
+      [{ url: REDIS_URL }, 'backend'],
+      [{ backend, url: 'http://localhost' }, 'url'],
+    ];
+    for (const [options, key] of cases) {
+      const error = await startEmailWorker(options as unknown as EmailWorkerOptions, {}).then(
+        (worker) => worker.close().then(() => new Error(`${key} was accepted`)),
+        (caught: unknown) => caught as ConfigError,
+      );
+      expect(error, key).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).details.key).toBe(key);
+    }
   });
 });
 
@@ -227,12 +254,80 @@ describe('BullMQ queue on Redis', () => {
     });
   });
 
-  it('refuses a job over sizeLimit as QUEUE_UNAVAILABLE, so the mailer may send it directly', async () => {
+  it('refuses a job over sizeLimit as QUEUE_UNAVAILABLE of that job alone, so the mailer may send it directly', async () => {
     const queue = redisQueue({ sizeLimit: 1000 });
     const job = await emailJob('x'.repeat(2000));
     const error = await queue.enqueue(job, enqueueOptions(job.id)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueueError);
     expect((error as QueueError).code).toBe('QUEUE_UNAVAILABLE');
+    expect((error as QueueError).details).toEqual({
+      queue: queue.name,
+      scope: 'job',
+      reason: 'too-large',
+      size: Buffer.byteLength(JSON.stringify(job)),
+      limit: 1000,
+    });
+  });
+
+  it('sends an oversized email directly and still queues the small one after it', async () => {
+    const queue = redisQueue({ sizeLimit: 2000 });
+    const sink = await startSmtpSink({ disableStartTls: true });
+    cleanup.add(() => sink.close());
+    const mailer = createMailer({ from: 'app@example.com', backend: backendFor(sink), queue });
+    cleanup.add(() => mailer.close());
+    const fallbacks: Array<MailerEvents['fallback']> = [];
+    mailer.on('fallback', (event) => fallbacks.push(event));
+    const big = await mailer.send({ to: 'a@example.com', subject: 'Big', text: 'x'.repeat(5000) });
+    expect(big).toMatchObject({ ok: true, status: 'sent', mode: 'sync' });
+    expect(fallbacks).toHaveLength(1);
+    // The queue itself is fine: the next email is queued, not sent directly.
+    const small = await mailer.send({ to: 'a@example.com', subject: 'Small', text: 'hi' });
+    expect(small).toMatchObject({ ok: true, status: 'queued', mode: 'queue' });
+    expect(fallbacks).toHaveLength(1);
+  });
+
+  it('refuses a repeated idempotency key whose job failed, and leaves that job for retry-failed', async () => {
+    const queue = redisQueue();
+    const { sink, outcomes } = await deliverer(queue.name, {
+      rcptReply: (address) =>
+        address === 'bounce@example.com' ? { code: 550, message: 'No such user' } : undefined,
+    });
+    const bounced = await emailJob('Bounce', 'bounce@example.com');
+    expect(await queue.enqueue(bounced, enqueueOptions('order:7'))).toEqual({ id: 'order%3A7' });
+    const fine = await emailJob('Fine');
+    expect(await queue.enqueue(fine, enqueueOptions('order:8'))).toEqual({ id: 'order%3A8' });
+    await waitUntil(() => outcomes.length === 2);
+
+    // Failed: the same key again is refused, and nothing is stored or retried.
+    const again = await emailJob('Bounce again', 'bounce@example.com');
+    const error = await queue.enqueue(again, enqueueOptions('order:7')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueError);
+    expect((error as QueueError).code).toBe('QUEUE_ENQUEUE_FAILED');
+    expect((error as QueueError).message).toMatch(
+      /^a job with this idempotency key already failed: DELIVERY_PERMANENT 550 .*No such user/,
+    );
+    expect((error as QueueError).details).toEqual({
+      queue: queue.name,
+      jobId: 'order%3A7',
+      state: 'failed',
+    });
+    const bull = rawQueue(queue.name);
+    expect(await bull.getJobState('order%3A7')).toBe('failed');
+    expect((await bull.getJob('order%3A7'))?.data.subject).toBe('Bounce');
+
+    // Completed: the same key returns the id, and the email is not sent again.
+    const fineAgain = await emailJob('Fine again');
+    expect(await queue.enqueue(fineAgain, enqueueOptions('order:8'))).toEqual({
+      id: 'order%3A8',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sink.messages.map((m) => m.parsed.subject)).toEqual(['Fine']);
+    expect(await bull.getJobCounts('failed', 'completed', 'wait', 'prioritized')).toEqual({
+      failed: 1,
+      completed: 1,
+      wait: 0,
+      prioritized: 0,
+    });
   });
 
   it('applies retention and attempts to every job', async () => {
