@@ -53,7 +53,63 @@ export class BullmqQueue implements QueueAdapter {
    * been.
    */
   async enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }> {
+    this.#assertOpen();
+    this.#assertSize(job);
+    // A job id other than the email's own (fresh) id is an idempotency key, which may
+    // name a job stored earlier. Its state is read alongside the add, so a new job
+    // waits no longer; only a failed one costs another round trip.
+    const keyed = opts.jobId !== job.id;
+    const { id, earlierState } = await this.#producer.add(job, toJobsOptions(opts), keyed);
+    if (earlierState === 'failed') await this.#refuseFailed(id);
+    return { id };
+  }
+
+  /**
+   * Stores a batch in one transaction (BullMQ `addBulk`): each item gets its id, or the
+   * `QueueError` that refused it alone (over `sizeLimit`, or an idempotency key whose
+   * job failed, as in {@link enqueue}). Throws like `enqueue` when the batch as a whole
+   * was not, or may have been, stored.
+   */
+  async enqueueMany(
+    items: ReadonlyArray<{ job: EmailJob; opts: EnqueueOptions }>,
+  ): Promise<Array<{ id: string } | { error: QueueError }>> {
+    this.#assertOpen();
+    const results: Array<{ id: string } | { error: QueueError }> = new Array(items.length);
+    const accepted: number[] = [];
+    items.forEach(({ job }, index) => {
+      try {
+        this.#assertSize(job);
+        accepted.push(index);
+      } catch (error) {
+        results[index] = { error: error as QueueError };
+      }
+    });
+    const entries = accepted.map(
+      (index) => items[index] as { job: EmailJob; opts: EnqueueOptions },
+    );
+    const stored = await this.#producer.addMany(
+      entries.map(({ job, opts }) => ({ job, opts: toJobsOptions(opts) })),
+      entries.map(({ job, opts }) => opts.jobId !== job.id),
+    );
+    await Promise.all(
+      stored.map(async ({ id, earlierState }, position) => {
+        const index = accepted[position] as number;
+        try {
+          if (earlierState === 'failed') await this.#refuseFailed(id);
+          results[index] = { id };
+        } catch (error) {
+          results[index] = { error: error as QueueError };
+        }
+      }),
+    );
+    return results;
+  }
+
+  #assertOpen(): void {
     if (this.#closed) throw new QueueError('QUEUE_UNAVAILABLE', `queue ${this.name} is closed`);
+  }
+
+  #assertSize(job: EmailJob): void {
     const size = Buffer.byteLength(JSON.stringify(job));
     const limit = this.#settings.sizeLimit;
     if (size > limit) {
@@ -63,13 +119,6 @@ export class BullmqQueue implements QueueAdapter {
         { details: { queue: this.name, scope: 'job', reason: 'too-large', size, limit } },
       );
     }
-    // A job id other than the email's own (fresh) id is an idempotency key, which may
-    // name a job stored earlier. Its state is read alongside the add, so a new job
-    // waits no longer; only a failed one costs another round trip.
-    const keyed = opts.jobId !== job.id;
-    const { id, earlierState } = await this.#producer.add(job, toJobsOptions(opts), keyed);
-    if (earlierState === 'failed') await this.#refuseFailed(id);
-    return { id };
   }
 
   /** Throws unless the failed job under `id` has gone meanwhile (the add then stored ours). */

@@ -92,6 +92,29 @@ export class PostgresProducer implements QueueProducer {
   }
 
   async add(job: EmailJob, opts: JobsOptions, readEarlierState: boolean): Promise<AddedJob> {
+    const [added] = await this.#store([{ job, opts }], [readEarlierState], (queue, [entry]) =>
+      queue.add('email', entry?.job as EmailJob, entry?.opts).then((stored) => [stored]),
+    );
+    return added as AddedJob;
+  }
+
+  async addMany(
+    entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
+    readEarlierState: readonly boolean[],
+  ): Promise<AddedJob[]> {
+    return this.#store(entries, readEarlierState, (queue, all) =>
+      queue.addBulk(all.map(({ job, opts }) => ({ name: 'email', data: job, opts }))),
+    );
+  }
+
+  async #store(
+    entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
+    readEarlierState: readonly boolean[],
+    write: (
+      queue: EmailPostgresQueue,
+      entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
+    ) => Promise<Array<{ id?: string }>>,
+  ): Promise<AddedJob[]> {
     let queue: EmailPostgresQueue;
     try {
       queue = await this.#open();
@@ -101,16 +124,21 @@ export class PostgresProducer implements QueueProducer {
       });
     }
     // Sent before the add, so it normally sees the job an earlier enqueue stored.
-    const earlier = readEarlierState
-      ? queue.getJobState(String(opts.jobId)).catch(() => undefined)
-      : undefined;
+    const earlier = entries.map(({ opts }, index) =>
+      readEarlierState[index]
+        ? queue.getJobState(String(opts.jobId)).catch(() => undefined)
+        : undefined,
+    );
     try {
-      const added = await queue.add('email', job, opts);
-      const earlierState = await earlier;
-      return {
-        id: added.id ?? String(opts.jobId),
-        ...(earlierState === undefined ? {} : { earlierState }),
-      };
+      const stored = await write(queue, entries);
+      const states = await Promise.all(earlier);
+      return stored.map((added, index) => {
+        const earlierState = states[index];
+        return {
+          id: added.id ?? String(entries[index]?.opts.jobId),
+          ...(earlierState === undefined ? {} : { earlierState }),
+        };
+      });
     } catch (error) {
       if (isConnectFailure(error)) {
         throw new QueueError('QUEUE_UNAVAILABLE', `PostgreSQL is not reachable: ${String(error)}`, {

@@ -23,6 +23,14 @@ export interface QueueProducer {
    * `QueueError`.
    */
   add(job: EmailJob, opts: JobsOptions, readEarlierState: boolean): Promise<AddedJob>;
+  /**
+   * Stores several jobs in one transaction (all or none), reading each earlier job's
+   * state alongside where `readEarlierState[i]` is set. Results are in order.
+   */
+  addMany(
+    entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
+    readEarlierState: readonly boolean[],
+  ): Promise<AddedJob[]>;
   /** A stored job's state, `unknown` when there is none. */
   state(jobId: string): Promise<JobState | 'unknown'>;
   /** Why a stored job last failed, if it did. */

@@ -77,6 +77,29 @@ export class RedisProducer implements QueueProducer {
   }
 
   async add(job: EmailJob, opts: JobsOptions, readEarlierState: boolean): Promise<AddedJob> {
+    const [added] = await this.#store([{ job, opts }], [readEarlierState], ([entry]) =>
+      this.#queue.add('email', entry?.job as EmailJob, entry?.opts).then((stored) => [stored]),
+    );
+    return added as AddedJob;
+  }
+
+  async addMany(
+    entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
+    readEarlierState: readonly boolean[],
+  ): Promise<AddedJob[]> {
+    return this.#store(entries, readEarlierState, (all) =>
+      // One MULTI: every job is stored, or none.
+      this.#queue.addBulk(all.map(({ job, opts }) => ({ name: 'email', data: job, opts }))),
+    );
+  }
+
+  async #store(
+    entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
+    readEarlierState: readonly boolean[],
+    write: (
+      entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
+    ) => Promise<Array<{ id?: string }>>,
+  ): Promise<AddedJob[]> {
     // A connection under way (a new queue's first) is worth waiting for; a broken one is not.
     if (!(await withTimeout(this.#connected(), this.#enqueueTimeoutMs, false))) {
       throw new QueueError('QUEUE_UNAVAILABLE', `Redis is not connected (${this.#client.status})`, {
@@ -84,16 +107,21 @@ export class RedisProducer implements QueueProducer {
       });
     }
     // Sent before the add, so it normally sees the job an earlier enqueue stored.
-    const earlier = readEarlierState
-      ? this.#queue.getJobState(String(opts.jobId)).catch(() => undefined)
-      : undefined;
+    const earlier = entries.map(({ opts }, index) =>
+      readEarlierState[index]
+        ? this.#queue.getJobState(String(opts.jobId)).catch(() => undefined)
+        : undefined,
+    );
     try {
-      const added = await this.#queue.add('email', job, opts);
-      const earlierState = await earlier;
-      return {
-        id: added.id ?? String(opts.jobId),
-        ...(earlierState === undefined ? {} : { earlierState }),
-      };
+      const stored = await write(entries);
+      const states = await Promise.all(earlier);
+      return stored.map((added, index) => {
+        const earlierState = states[index];
+        return {
+          id: added.id ?? String(entries[index]?.opts.jobId),
+          ...(earlierState === undefined ? {} : { earlierState }),
+        };
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (NOT_SENT.test(message)) {

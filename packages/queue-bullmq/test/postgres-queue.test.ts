@@ -24,6 +24,27 @@ afterEach(() => cleanup.run());
 beforeAll(requirePostgres);
 
 describe('BullMQ queue on PostgreSQL', () => {
+  it('stores a batch in one call and a worker delivers every job of it', async () => {
+    const name = uniqueName('pgbulk');
+    const queue = bullmqQueue({ postgres: POSTGRES_URL, name });
+    cleanup.obliterate(name, { postgres: POSTGRES_URL });
+    cleanup.add(() => queue.close());
+    expect(await waitUntilAvailable(queue)).toBe(true);
+    const jobs = await Promise.all(Array.from({ length: 12 }, (_, n) => emailJob(`Bulk ${n}`)));
+    const stored = await queue.enqueueMany(
+      jobs.map((job) => ({ job, opts: enqueueOptions(job.id) })),
+    );
+    expect(stored).toEqual(jobs.map((job) => ({ id: job.id })));
+    const sink = await startSmtpSink({ disableStartTls: true });
+    const backend = backendFor(sink);
+    const worker = await startEmailWorker({ postgres: POSTGRES_URL, name, backend });
+    cleanup.add(() => sink.close());
+    cleanup.add(() => backend.close());
+    cleanup.add(() => worker.close());
+    await sink.waitFor(12, 15_000);
+    expect(new Set(sink.messages.map((m) => m.parsed.subject)).size).toBe(12);
+  });
+
   it('migrates, queues jobs, and a worker delivers them once per jobId', async () => {
     const name = uniqueName('pg');
     const queue = bullmqQueue({ postgres: POSTGRES_URL, name, backoff: { delayMs: 50 } });

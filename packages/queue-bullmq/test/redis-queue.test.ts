@@ -286,6 +286,28 @@ describe('BullMQ queue on Redis', () => {
     expect(fallbacks).toHaveLength(1);
   });
 
+  it('sendMany stores a batch with addBulk; an oversized email in it goes directly, the rest are delivered by the worker', async () => {
+    const queue = redisQueue({ sizeLimit: 2000 });
+    const { sink } = await deliverer(queue.name);
+    const direct = await startSmtpSink({ disableStartTls: true });
+    cleanup.add(() => direct.close());
+    const mailer = createMailer({ from: 'app@example.com', backend: backendFor(direct), queue });
+    cleanup.add(() => mailer.close());
+    const inputs = Array.from({ length: 40 }, (_, i) => ({
+      to: `u${i}@example.com`,
+      subject: `Bulk ${i}`,
+      text: i === 7 ? 'x'.repeat(5000) : `Body ${i}`,
+    }));
+    const results = await mailer.sendMany(inputs);
+    expect(results.filter((r) => r.ok && r.status === 'queued')).toHaveLength(39);
+    expect(results[7]).toMatchObject({ ok: true, status: 'sent', mode: 'sync' });
+    await sink.waitFor(39, 15_000);
+    expect(new Set(sink.messages.map((m) => m.parsed.subject)).size).toBe(39);
+    expect(direct.messages.map((m) => m.parsed.subject)).toEqual(['Bulk 7']);
+    const stored = await rawQueue(queue.name).getJobCounts('completed', 'waiting', 'active');
+    expect(stored.completed + stored.waiting + stored.active).toBe(39);
+  });
+
   it('refuses a repeated idempotency key whose job failed, and leaves that job for retry-failed', async () => {
     const queue = redisQueue();
     const { sink, outcomes } = await deliverer(queue.name, {

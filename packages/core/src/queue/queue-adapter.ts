@@ -1,5 +1,5 @@
 import type { DeliveryInfo } from '../backend/email-backend.js';
-import type { MailroomError } from '../errors.js';
+import type { MailroomError, QueueError } from '../errors.js';
 import type { EmailPriority } from '../message/send-email-input.js';
 import type { EmailJob } from './email-job.js';
 
@@ -56,12 +56,15 @@ export interface QueueAdapter {
   /** Stores a job. */
   enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }>;
   /**
-   * Stores several jobs in one round trip, all or none (a failure is reported as for
-   * `enqueue`), returning their ids in order. Optional: `sendMany` uses it when present.
+   * Stores several jobs in one round trip, returning one entry per item in order: its
+   * id, or the `QueueError` that refused that item alone (too large, a failed
+   * idempotency key…). The call throws, as `enqueue` does, when the batch as a whole was
+   * not stored (`QUEUE_UNAVAILABLE`) or may have been (`QUEUE_ENQUEUE_FAILED`).
+   * Optional: `sendMany` uses it when present.
    */
   enqueueMany?(
     items: ReadonlyArray<{ job: EmailJob; opts: EnqueueOptions }>,
-  ): Promise<Array<{ id: string }>>;
+  ): Promise<Array<{ id: string } | { error: QueueError }>>;
   /** Called once by the mailer that uses this queue, for queues that deliver in-process. */
   bind?(context: QueueContext): void;
   /** Waits until every queued job has been handled, for in-process queues. */

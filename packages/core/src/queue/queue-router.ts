@@ -130,7 +130,7 @@ export class QueueRouter {
   }
 
   /**
-   * Enqueues a batch through the adapter's `enqueueMany` (all stored, or none). Returns
+   * Enqueues a batch through the adapter's `enqueueMany`. Returns
    * one outcome per item, in order: as for {@link enqueue}, with an error in place of a
    * throw, since each item may allow or refuse fallback.
    */
@@ -145,10 +145,20 @@ export class QueueRouter {
     try {
       if (adapter.enqueueMany === undefined)
         throw new TypeError(`queue ${adapter.name} has no enqueueMany`);
-      const ids = await adapter.enqueueMany(
+      const stored = await adapter.enqueueMany(
         items.map(({ job, enqueueOptions }) => ({ job, opts: enqueueOptions })),
       );
-      return items.map((_, position) => ({ queued: true, jobId: ids[position]?.id ?? '' }));
+      return Promise.all(
+        items.map(async ({ options }, position): Promise<EnqueueOutcome | MailroomError> => {
+          const entry = stored[position];
+          if (entry !== undefined && 'id' in entry) return { queued: true, jobId: entry.id };
+          const refusal =
+            entry?.error ?? new QueueError('QUEUE_ENQUEUE_FAILED', `no result for job ${position}`);
+          return this.#recover(refusal, adapter, options).catch(
+            (failure: unknown) => failure as MailroomError,
+          );
+        }),
+      );
     } catch (error) {
       return Promise.all(
         items.map(({ options }) =>
