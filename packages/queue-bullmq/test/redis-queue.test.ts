@@ -305,7 +305,7 @@ describe('BullMQ queue on Redis', () => {
     expect(new Set(sink.messages.map((m) => m.parsed.subject)).size).toBe(39);
     expect(direct.messages.map((m) => m.parsed.subject)).toEqual(['Bulk 7']);
     const stored = await rawQueue(queue.name).getJobCounts('completed', 'waiting', 'active');
-    expect(stored.completed + stored.waiting + stored.active).toBe(39);
+    expect((stored.completed ?? 0) + (stored.waiting ?? 0) + (stored.active ?? 0)).toBe(39);
   });
 
   it('refuses a repeated idempotency key whose job failed, and leaves that job for retry-failed', async () => {
