@@ -507,6 +507,10 @@ async function main() {
   if (failed) process.exitCode = 1;
 }
 
+// Ctrl-C or a kill: exit through process.exit, so that the private Redis and the child
+// processes are stopped by their exit handlers.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+
 process.on('unhandledRejection', (error) => {
   console.error('unhandled rejection:', error);
 });

@@ -17,6 +17,9 @@ import { FROM, mailroomBackend, mailroomInput, rawMessage, rawTransport } from '
 import { PeakRss } from '../lib/memory.js';
 import { since } from '../lib/stats.js';
 
+// The parent gone (finished, killed), this process has nothing left to do.
+process.once('disconnect', () => process.exit(0));
+
 // Sends per process; the parent (scenarios/s5-s6-attachments.js) uses the same number.
 const SENDS = 3;
 

@@ -7,6 +7,9 @@ import { closeDefaultMailer, sendEmail } from '@mailroom/core';
 import { mailroomInput } from '../lib/mail.js';
 import { since } from '../lib/stats.js';
 
+// The parent gone (finished, killed), this process has nothing left to do.
+process.once('disconnect', () => process.exit(0));
+
 const later = Number(process.argv[2]);
 const pauseMs = Number(process.argv[3] ?? 0);
 

@@ -7,6 +7,9 @@ import { createMailer } from '@mailroom/core';
 import { FROM, mailroomBackend, mailroomInput, rawMessage, rawTransport } from '../lib/mail.js';
 import { runConcurrently, since } from '../lib/stats.js';
 
+// The parent gone (finished, killed), this process has nothing left to do.
+process.once('disconnect', () => process.exit(0));
+
 const [side, portText, countText, concurrencyText] = process.argv.slice(2);
 const port = Number(portText);
 const count = Number(countText);

@@ -8,6 +8,9 @@ import { createTemplateRenderer } from '@mailroom/core';
 import { since } from '../lib/stats.js';
 import { CONTEXT, rawRenderer, TEMPLATES_DIR } from '../scenarios/s7-templates.js';
 
+// The parent gone (finished, killed), this process has nothing left to do.
+process.once('disconnect', () => process.exit(0));
+
 const [side, countText] = process.argv.slice(2);
 const count = Number(countText);
 // Only this side's pipeline is built, so the other's templates never run here.

@@ -80,6 +80,12 @@ export async function startRedis(requestedUrl) {
     ],
     { stdio: 'ignore' },
   );
+  // However the benchmark ends (an error, process.exit), the private server ends too.
+  const killOnExit = () => {
+    server.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   const url = `redis://127.0.0.1:${port}`;
   let version;
   for (let attempt = 0; attempt < 50 && !version; attempt++) {
@@ -87,6 +93,7 @@ export async function startRedis(requestedUrl) {
     version = await pingRedis(url, 500);
   }
   const stop = async () => {
+    process.off('exit', killOnExit);
     if (server.exitCode === null) {
       server.kill('SIGTERM');
       await new Promise((resolve) => server.once('exit', resolve));
