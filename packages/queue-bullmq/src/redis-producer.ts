@@ -101,7 +101,11 @@ export class RedisProducer implements QueueProducer {
     ) => Promise<Array<{ id?: string }>>,
   ): Promise<AddedJob[]> {
     // A connection under way (a new queue's first) is worth waiting for; a broken one is not.
-    if (!(await withTimeout(this.#connected(), this.#enqueueTimeoutMs, false))) {
+    // A ready connection (the usual case) costs no timer.
+    const connected =
+      this.#client.status === 'ready' ||
+      (await withTimeout(this.#connected(), this.#enqueueTimeoutMs, false));
+    if (!connected) {
       throw new QueueError('QUEUE_UNAVAILABLE', `Redis is not connected (${this.#client.status})`, {
         ...(this.#lastError ? { cause: this.#lastError } : {}),
       });
