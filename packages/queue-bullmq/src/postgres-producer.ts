@@ -9,6 +9,7 @@ import {
 } from 'bullmq';
 import { postgresRoleConfig } from './postgres-connection.js';
 import type { AddedJob, QueueProducer } from './queue-producer.js';
+import { storeWithEarlierStates } from './store-with-earlier-states.js';
 import { withTimeout } from './with-timeout.js';
 
 const { Queue: PostgresQueue } = withBackend(createPostgresBackend);
@@ -123,22 +124,10 @@ export class PostgresProducer implements QueueProducer {
         cause: error,
       });
     }
-    // Sent before the add, so it normally sees the job an earlier enqueue stored.
-    const earlier = entries.map(({ opts }, index) =>
-      readEarlierState[index]
-        ? queue.getJobState(String(opts.jobId)).catch(() => undefined)
-        : undefined,
-    );
     try {
-      const stored = await write(queue, entries);
-      const states = await Promise.all(earlier);
-      return stored.map((added, index) => {
-        const earlierState = states[index];
-        return {
-          id: added.id ?? String(entries[index]?.opts.jobId),
-          ...(earlierState === undefined ? {} : { earlierState }),
-        };
-      });
+      return await storeWithEarlierStates(queue, entries, readEarlierState, () =>
+        write(queue, entries),
+      );
     } catch (error) {
       if (isConnectFailure(error)) {
         throw new QueueError('QUEUE_UNAVAILABLE', `PostgreSQL is not reachable: ${String(error)}`, {

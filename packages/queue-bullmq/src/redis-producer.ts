@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { AddedJob, QueueProducer } from './queue-producer.js';
 import type { RedisTarget } from './queue-target.js';
 import { openRedis } from './redis-connection.js';
+import { storeWithEarlierStates } from './store-with-earlier-states.js';
 import { withTimeout } from './with-timeout.js';
 
 // ioredis's words for a command refused before it was written, because the offline
@@ -110,22 +111,10 @@ export class RedisProducer implements QueueProducer {
         ...(this.#lastError ? { cause: this.#lastError } : {}),
       });
     }
-    // Sent before the add, so it normally sees the job an earlier enqueue stored.
-    const earlier = entries.map(({ opts }, index) =>
-      readEarlierState[index]
-        ? this.#queue.getJobState(String(opts.jobId)).catch(() => undefined)
-        : undefined,
-    );
     try {
-      const stored = await write(entries);
-      const states = await Promise.all(earlier);
-      return stored.map((added, index) => {
-        const earlierState = states[index];
-        return {
-          id: added.id ?? String(entries[index]?.opts.jobId),
-          ...(earlierState === undefined ? {} : { earlierState }),
-        };
-      });
+      return await storeWithEarlierStates(this.#queue, entries, readEarlierState, () =>
+        write(entries),
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (NOT_SENT.test(message)) {
