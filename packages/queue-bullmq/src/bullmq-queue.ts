@@ -1,6 +1,7 @@
 import { type EmailJob, type EnqueueOptions, type QueueAdapter, QueueError } from '@mailroom/core';
 import type { BullmqQueueOptions } from './bullmq-queue-options.js';
 import { toJobsOptions } from './job-options.js';
+import { jsonSizeUpperBound } from './json-size-bound.js';
 import { PostgresProducer } from './postgres-producer.js';
 import type { QueueProducer } from './queue-producer.js';
 import { envHasQueue, type QueueEnv, resolveQueueTarget } from './queue-target.js';
@@ -110,8 +111,11 @@ export class BullmqQueue implements QueueAdapter {
   }
 
   #assertSize(job: EmailJob): void {
-    const size = Buffer.byteLength(JSON.stringify(job));
     const limit = this.#settings.sizeLimit;
+    // Serialising every job twice (here and in BullMQ) would be most of the enqueue's
+    // own cost; a cheap bound settles all but the jobs near the limit.
+    if (jsonSizeUpperBound(job) <= limit) return;
+    const size = Buffer.byteLength(JSON.stringify(job));
     if (size > limit) {
       throw new QueueError(
         'QUEUE_UNAVAILABLE',
