@@ -12,6 +12,7 @@ import { escapeHtml } from './escape-html.js';
 export class MarkdownValuePlaceholders {
   // Random per renderer, so neither authors nor values can forge a placeholder.
   readonly #prefix = `mrv${randomBytes(8).toString('hex')}n`;
+  readonly #pattern = new RegExp(`${this.#prefix}(\\d+)x`, 'g');
   #values: string[] | undefined;
 
   /**
@@ -42,13 +43,18 @@ export class MarkdownValuePlaceholders {
 
   /** Replaces the placeholders in marked's HTML output with the HTML-escaped values. */
   fill(html: string, values: readonly string[]): string {
-    const pattern = new RegExp(`${this.#prefix}(\\d+)x`, 'g');
-    // A value captured with {% set %} holds placeholders of values written before it.
+    const prefix = this.#prefix;
+    const pattern = this.#pattern;
+    // A value captured with {% set %} holds placeholders of values written before it;
+    // only such a value is searched again. (`replace` with a global pattern collects
+    // every match before calling back, so the nested use of the pattern is safe.)
     const expand = (text: string, limit: number): string =>
       text.replace(pattern, (_match, digits: string) => {
         const index = Number(digits);
         const value = values[index];
-        return value === undefined || index >= limit ? '' : expand(escapeHtml(value), index);
+        if (value === undefined || index >= limit) return '';
+        const escaped = escapeHtml(value);
+        return escaped.includes(prefix) ? expand(escaped, index) : escaped;
       });
     return expand(html, values.length);
   }
