@@ -7,6 +7,7 @@ import {
   ValidationError,
   validateAddress,
 } from '@mailroom/core';
+import addressparser from 'nodemailer/lib/addressparser';
 import { describe, expect, it } from 'vitest';
 
 /** Runs `fn`, which must throw a Mailroom error, and returns that error. */
@@ -23,6 +24,30 @@ function errorOf(fn: () => unknown): MailroomError {
 describe('parseAddressList', () => {
   it('reads a bare address', () => {
     expect(parseAddressList('alice@example.com', 'to')).toEqual([{ address: 'alice@example.com' }]);
+  });
+
+  // Bare ASCII addresses skip addressparser; it must have nothing to say about them.
+  it.each([
+    'alice@example.com',
+    "o'brien+tag@Example.COM",
+    "!#$%&'*+/=?^_`{|}~-@x.io",
+    'a.b.c@sub.example.co.uk',
+    'x@y.z',
+    '.dot@example.com',
+    'dot.@example.com',
+    'a..b@example.com',
+    'a@-bad-.com',
+    'a@example..com',
+    'a@example.com.',
+    'a@1.2.3.4',
+  ])('reads %j as addressparser would, then validates it', (input) => {
+    expect(addressparser(input)).toEqual([{ address: input, name: '' }]);
+    const result = validateAddress(input);
+    if (result.ok) {
+      expect(parseAddressList(input, 'to')).toEqual([{ address: result.address }]);
+    } else {
+      expect(errorOf(() => parseAddressList(input, 'to')).code).toBe('INVALID_ADDRESS');
+    }
   });
 
   it('reads an unquoted display name', () => {

@@ -4,6 +4,9 @@ import { assertHeaderSafe } from '../message/assert-header-safe.js';
 import type { Address, AddressListInput } from './address.js';
 import { validateAddress } from './validate-address.js';
 
+// atext and dots, one @, an ASCII domain: nothing for addressparser to interpret.
+const BARE_ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+$/;
+
 function invalid(field: string, value: unknown, reason: string): ValidationError {
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return new ValidationError(
@@ -35,6 +38,9 @@ function checkedAddress(field: string, raw: string, name: string | undefined): A
 function parseMailboxString(field: string, input: string): Address {
   const trimmed = input.trim();
   if (trimmed === '') throw invalid(field, input, 'it is empty');
+  // Most recipients are bare ASCII addresses, which hold none of addressparser's
+  // special characters: it would return them unchanged, at most of a send's own cost.
+  if (BARE_ADDRESS.test(trimmed)) return checkedAddress(field, trimmed, undefined);
   const parsed = addressparser(trimmed);
   const [first] = parsed;
   if (parsed.length !== 1 || first === undefined || first.group !== undefined) {
