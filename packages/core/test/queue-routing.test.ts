@@ -13,7 +13,7 @@ import {
   toEmailJob,
 } from '@mailroom/core';
 import { testBackend } from '@mailroom/core/testing';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 /** A third-party style adapter whose behaviour each test scripts. */
 function scriptedQueue(script: {
@@ -46,6 +46,11 @@ function setup(queue: QueueAdapter | false) {
   mailer.on('fallback', (payload) => fallbacks.push(payload));
   return { backend, mailer, fallbacks };
 }
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
 
 describe('queue routing', () => {
   it('queues when the adapter is available, with job options from the call', async () => {
@@ -97,6 +102,68 @@ describe('queue routing', () => {
     up = true;
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(await mailer.send(email)).toMatchObject({ mode: 'queue', status: 'queued' });
+  });
+
+  it('while the queue is down, sends that may fall back never wait on a re-check that hangs', async () => {
+    const answers: Array<() => Promise<boolean>> = [
+      async () => false,
+      () => new Promise<boolean>(() => undefined),
+    ];
+    let calls = 0;
+    const queue = scriptedQueue({
+      available: () => (answers[Math.min(calls++, answers.length - 1)] as () => Promise<boolean>)(),
+    });
+    const { mailer, backend, fallbacks } = setup(queue);
+    cleanups.push(() => mailer.close());
+    expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
+    // The answer expires after 1 s; the queue is re-checked in the background and hangs.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(calls).toBe(2);
+    expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
+    // Answered from the known "down", not by waiting out the hanging re-check.
+    expect(fallbacks.map((f) => f.reason)).toEqual([
+      'the queue reports it is down',
+      'the queue reports it is down',
+    ]);
+    expect(calls).toBe(2);
+    expect(backend.sent).toHaveLength(2);
+  });
+
+  it('a send that must not fall back waits for the re-check instead of an expired "down"', async () => {
+    let release: (up: boolean) => void = () => undefined;
+    let calls = 0;
+    const queue = scriptedQueue({
+      available: () =>
+        calls++ === 0 ? Promise.resolve(false) : new Promise<boolean>((r) => (release = r)),
+    });
+    const { mailer, backend } = setup(queue);
+    cleanups.push(() => mailer.close());
+    expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const keyed = mailer.send({ ...email, idempotencyKey: 'order-8' });
+    const plain = await mailer.send(email);
+    expect(plain).toMatchObject({ mode: 'sync' });
+    release(true);
+    expect(await keyed).toMatchObject({ mode: 'queue', status: 'queued', jobId: 'order-8' });
+    expect(backend.sent).toHaveLength(2);
+    expect(queue.jobs).toHaveLength(1);
+  });
+
+  it('stops re-checking a down queue once the mailer is closed', async () => {
+    let calls = 0;
+    const queue = scriptedQueue({
+      available: async () => {
+        calls++;
+        return false;
+      },
+    });
+    const { mailer } = setup(queue);
+    await mailer.send(email);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(calls).toBe(2);
+    await mailer.close();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(calls).toBe(2);
   });
 
   it('refuses to fall back when the adapter says so: QUEUE_UNAVAILABLE and nothing sent', async () => {

@@ -15,10 +15,21 @@ export interface AvailabilityProbeOptions {
   ttlMs?: number;
 }
 
+/** Options of {@link AvailabilityProbe.check}. */
+export interface AvailabilityCheckOptions {
+  /**
+   * Take an expired "down" at once while the queue is re-checked in the background:
+   * for sends that may fall back, which then never wait on a queue that stays away.
+   */
+  acceptStaleDown?: boolean;
+}
+
 /**
  * Asks a queue whether it is available, bounded by a timeout (a send must never hang
- * on a dead Redis or Postgres) and remembered briefly, so a burst of sends to a dead
- * queue pays the wait once and a queue that comes back is used again within a second.
+ * on a dead Redis or Postgres) and remembered briefly. While the queue is down it is
+ * re-checked in the background every `ttlMs`, so a queue that comes back is used again
+ * within about a second, and sends that may fall back never wait on a re-check of a
+ * queue that still does not answer.
  */
 export class AvailabilityProbe {
   readonly #adapter: QueueAdapter;
@@ -27,6 +38,8 @@ export class AvailabilityProbe {
   #cached: { value: Availability; until: number } | undefined;
   #pending: Promise<Availability> | undefined;
   #epoch = 0;
+  #recheck: NodeJS.Timeout | undefined;
+  #stopped = false;
 
   constructor(adapter: QueueAdapter, options: AvailabilityProbeOptions = {}) {
     this.#adapter = adapter;
@@ -35,15 +48,37 @@ export class AvailabilityProbe {
   }
 
   /** The queue's availability, from the cache when fresh. */
-  check(): Promise<Availability> {
-    if (this.#cached !== undefined && this.#cached.until > Date.now())
-      return Promise.resolve(this.#cached.value);
+  check(options: AvailabilityCheckOptions = {}): Promise<Availability> {
+    const cached = this.#cached;
+    if (cached !== undefined) {
+      if (cached.until > Date.now()) return Promise.resolve(cached.value);
+      if (options.acceptStaleDown === true && !cached.value.available) {
+        void this.#refresh();
+        return Promise.resolve(cached.value);
+      }
+    }
+    return this.#refresh();
+  }
+
+  /** Records that the queue is down, after an enqueue showed it. */
+  markUnavailable(reason: string): void {
+    this.#epoch += 1;
+    this.#remember({ available: false, reason });
+  }
+
+  /** Stops the background re-checks (the queue is being closed). */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#recheck);
+  }
+
+  #refresh(): Promise<Availability> {
     if (this.#pending === undefined) {
       const epoch = this.#epoch;
       this.#pending = this.#probe()
         .then((value) => {
           // A probe that started before markUnavailable() must not overwrite it.
-          if (epoch === this.#epoch) this.#cached = { value, until: Date.now() + this.#ttlMs };
+          if (epoch === this.#epoch) this.#remember(value);
           return value;
         })
         .finally(() => {
@@ -53,10 +88,13 @@ export class AvailabilityProbe {
     return this.#pending;
   }
 
-  /** Records that the queue is down, after an enqueue showed it. */
-  markUnavailable(reason: string): void {
-    this.#epoch += 1;
-    this.#cached = { value: { available: false, reason }, until: Date.now() + this.#ttlMs };
+  #remember(value: Availability): void {
+    this.#cached = { value, until: Date.now() + this.#ttlMs };
+    clearTimeout(this.#recheck);
+    if (value.available || this.#stopped) return;
+    this.#recheck = setTimeout(() => void this.#refresh(), this.#ttlMs);
+    // Re-checks serve sends; they never keep a process alive.
+    this.#recheck.unref();
   }
 
   async #probe(): Promise<Availability> {

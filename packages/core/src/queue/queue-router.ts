@@ -101,7 +101,12 @@ export class QueueRouter {
         ? { kind: 'sync' }
         : { kind: 'sync', fallback: { queue: 'auto', reason } };
     }
-    const availability = await queue.probe.check();
+    // A send that may fall back takes a known "down" while it is being re-checked.
+    const mayFallBack =
+      !needsQueue(options) &&
+      options.idempotencyKey === undefined &&
+      queue.adapter.allowFallback !== false;
+    const availability = await queue.probe.check({ acceptStaleDown: mayFallBack });
     if (availability.available) return { kind: 'queue', adapter: queue.adapter };
     const why = availability.reason ?? 'unavailable';
     assertFallbackAllowed(queue.adapter, why, options);
@@ -199,6 +204,7 @@ export class QueueRouter {
   /** Finishes in-process work and closes the adapter, if one was set up. */
   async close(): Promise<void> {
     const { queue } = await this.#active.catch(() => ({ queue: undefined }));
+    queue?.probe.stop();
     await queue?.adapter.close();
   }
 }
