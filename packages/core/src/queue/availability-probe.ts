@@ -22,6 +22,12 @@ export interface AvailabilityCheckOptions {
    * for sends that may fall back, which then never wait on a queue that stays away.
    */
   acceptStaleDown?: boolean;
+  /**
+   * How long the send has waited already (for the adapter to load). Such a send waits
+   * for the answer only what is left of the probe's timeout, and takes "down" after
+   * that; the check itself goes on and its answer is remembered for later sends.
+   */
+  waitedMs?: number;
 }
 
 /**
@@ -57,7 +63,9 @@ export class AvailabilityProbe {
         return Promise.resolve(cached.value);
       }
     }
-    return this.#refresh();
+    const answer = this.#refresh();
+    const waited = options.waitedMs ?? 0;
+    return waited > 0 ? this.#within(answer, this.#timeoutMs - waited) : answer;
   }
 
   /** Records that the queue is down, after an enqueue showed it. */
@@ -97,15 +105,7 @@ export class AvailabilityProbe {
     this.#recheck.unref();
   }
 
-  async #probe(): Promise<Availability> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<Availability>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ available: false, reason: `no answer within ${this.#timeoutMs} ms` }),
-        this.#timeoutMs,
-      );
-      timer.unref();
-    });
+  #probe(): Promise<Availability> {
     // Promise.resolve().then: an adapter that throws synchronously is just "down".
     const answer = Promise.resolve()
       .then(() => this.#adapter.isAvailable())
@@ -119,6 +119,19 @@ export class AvailabilityProbe {
           reason: `availability check failed: ${String(error)}`,
         }),
       );
+    return this.#within(answer, this.#timeoutMs);
+  }
+
+  async #within(answer: Promise<Availability>, ms: number): Promise<Availability> {
+    const limit = Math.max(0, Math.round(ms));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Availability>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ available: false, reason: `no answer within ${this.#timeoutMs} ms` }),
+        limit,
+      );
+      timer.unref();
+    });
     try {
       return await Promise.race([answer, timeout]);
     } finally {

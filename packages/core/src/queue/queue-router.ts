@@ -89,6 +89,7 @@ export class QueueRouter {
    */
   async route(options: RoutingOptions): Promise<Route> {
     if (options.background === false) return { kind: 'sync' };
+    const waitStart = performance.now();
     const { queue, reason } = await this.#active;
     if (queue === undefined) {
       if (needsQueue(options)) {
@@ -101,12 +102,16 @@ export class QueueRouter {
         ? { kind: 'sync' }
         : { kind: 'sync', fallback: { queue: 'auto', reason } };
     }
-    // A send that may fall back takes a known "down" while it is being re-checked.
+    // A send that may fall back takes a known "down" while it is being re-checked, and
+    // waits for loading (auto-detection's import) and probing together no longer than
+    // the probe's timeout.
     const mayFallBack =
       !needsQueue(options) &&
       options.idempotencyKey === undefined &&
       queue.adapter.allowFallback !== false;
-    const availability = await queue.probe.check({ acceptStaleDown: mayFallBack });
+    const availability = await queue.probe.check(
+      mayFallBack ? { acceptStaleDown: true, waitedMs: performance.now() - waitStart } : {},
+    );
     if (availability.available) return { kind: 'queue', adapter: queue.adapter };
     const why = availability.reason ?? 'unavailable';
     assertFallbackAllowed(queue.adapter, why, options);
