@@ -53,8 +53,17 @@ export type { Envelope, ResolvedMessage } from './message/resolved-message.js';
 export type { EmailPriority, SendEmailInput } from './message/send-email-input.js';
 export { composeMime, composeMimeStream } from './mime/compose-mime.js';
 export { toMailOptions } from './mime/to-mail-options.js';
-export { EMAIL_JOB_VERSION, type EmailJob, type EmailJobAttachment } from './queue/email-job.js';
-export { fromEmailJob, toEmailJob } from './queue/email-job-codec.js';
+export {
+  type AttachmentContentReader,
+  EMAIL_JOB_VERSION,
+  type EmailJob,
+  type EmailJobAttachment,
+} from './queue/email-job.js';
+export {
+  type FromEmailJobOptions,
+  fromEmailJob,
+  toEmailJob,
+} from './queue/email-job-codec.js';
 export type {
   EnqueueOptions,
   QueueAdapter,

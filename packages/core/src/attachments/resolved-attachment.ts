@@ -1,10 +1,21 @@
 /**
  * Where a resolved attachment's bytes live. Bytes are held in memory; a file is
- * streamed from disk by the backend when the message is composed.
+ * streamed from disk by the backend when the message is composed; a stream is read
+ * from wherever `open` gets it (a queue's content store, for a job whose attachment
+ * travelled outside the job).
  */
 export type AttachmentSource =
   | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
-  | { readonly kind: 'file'; readonly path: string };
+  | { readonly kind: 'file'; readonly path: string }
+  | {
+      readonly kind: 'stream';
+      /**
+       * Starts a fresh read of the bytes, exactly the attachment's `size` of them. Called
+       * once per composition of the message (a backend's retry composes it again), and
+       * only when the composer reaches this part.
+       */
+      readonly open: () => AsyncIterable<Uint8Array>;
+    };
 
 /** An attachment after validation: named, typed, sized and within the limits. */
 export interface ResolvedAttachment {

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { MailComposerAttachment, MailComposerOptions } from 'nodemailer/lib/mail-composer';
+import { readStreamSource } from '../attachments/read-stream-source.js';
 import type { ResolvedAttachment } from '../attachments/resolved-attachment.js';
 import type { ResolvedMessage } from '../message/resolved-message.js';
 
@@ -13,17 +14,30 @@ async function* readLazily(path: string, size: number): AsyncGenerator<Buffer> {
   yield* createReadStream(path, { start: 0, end: size - 1 });
 }
 
-function toComposerAttachment(attachment: ResolvedAttachment): MailComposerAttachment {
+// The part's content as nodemailer takes it. A stream, like a file, is opened only when
+// the composer reaches the part, and afresh for each composition: toMailOptions runs once
+// per send, so a backend's retry reads the content again.
+function composerContent(attachment: ResolvedAttachment): MailComposerAttachment['content'] {
   const { source } = attachment;
+  switch (source.kind) {
+    case 'bytes':
+      return Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength);
+    case 'file':
+      return Readable.from(readLazily(source.path, attachment.size), { objectMode: false });
+    case 'stream':
+      return Readable.from(readStreamSource(source.open, attachment.size, attachment.filename), {
+        objectMode: false,
+      });
+  }
+}
+
+function toComposerAttachment(attachment: ResolvedAttachment): MailComposerAttachment {
   return {
     filename: attachment.filename,
     contentType: attachment.contentType,
     contentDisposition: attachment.inline ? 'inline' : 'attachment',
     ...(attachment.cid === undefined ? {} : { cid: attachment.cid }),
-    content:
-      source.kind === 'bytes'
-        ? Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength)
-        : Readable.from(readLazily(source.path, attachment.size), { objectMode: false }),
+    content: composerContent(attachment),
   };
 }
 

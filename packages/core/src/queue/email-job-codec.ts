@@ -1,8 +1,14 @@
 import { open } from 'node:fs/promises';
+import { readStreamSource } from '../attachments/read-stream-source.js';
 import type { ResolvedAttachment } from '../attachments/resolved-attachment.js';
 import { AttachmentError, ValidationError } from '../errors.js';
 import type { ResolvedMessage } from '../message/resolved-message.js';
-import { EMAIL_JOB_VERSION, type EmailJob, type EmailJobAttachment } from './email-job.js';
+import {
+  type AttachmentContentReader,
+  EMAIL_JOB_VERSION,
+  type EmailJob,
+  type EmailJobAttachment,
+} from './email-job.js';
 
 // Reads no more than the size checked against the limits when the attachment was
 // resolved, so a file that grew since cannot smuggle extra bytes into the job.
@@ -31,14 +37,33 @@ async function readCheckedFile(path: string, size: number, filename: string): Pr
   }
 }
 
+// A stream source (a message read back from a job) is read whole: the job must hold
+// the bytes, and the stream yields exactly the size checked when it was first resolved.
+async function readStream(attachment: ResolvedAttachment, open: () => AsyncIterable<Uint8Array>) {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of readStreamSource(open, attachment.size, attachment.filename)) {
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function attachmentBytes(attachment: ResolvedAttachment): Promise<Uint8Array> {
+  const { source } = attachment;
+  switch (source.kind) {
+    case 'bytes':
+      return source.bytes;
+    // A file must travel inside the job: the worker may run on another machine. Its
+    // size was checked against the limits when it was resolved.
+    case 'file':
+      return readCheckedFile(source.path, attachment.size, attachment.filename);
+    case 'stream':
+      return readStream(attachment, source.open);
+  }
+}
+
 async function encodeAttachment(attachment: ResolvedAttachment): Promise<EmailJobAttachment> {
-  const { source, ...rest } = attachment;
-  // A file must travel inside the job: the worker may run on another machine. Its size
-  // was checked against the limits when it was resolved.
-  const bytes =
-    source.kind === 'bytes'
-      ? source.bytes
-      : await readCheckedFile(source.path, attachment.size, attachment.filename);
+  const { source: _source, ...rest } = attachment;
+  const bytes = await attachmentBytes(attachment);
   const { cid, ...fields } = rest;
   return {
     ...fields,
@@ -47,7 +72,11 @@ async function encodeAttachment(attachment: ResolvedAttachment): Promise<EmailJo
   };
 }
 
-/** Turns a resolved message into its queued JSON form. */
+/**
+ * Turns a resolved message into its queued JSON form, every attachment inline as
+ * base64 (a queue may then move large ones out of the job). A `stream` source is read
+ * whole for it.
+ */
 export async function toEmailJob(message: ResolvedMessage): Promise<EmailJob> {
   const { date, attachments, html, ...rest } = message;
   return {
@@ -59,11 +88,23 @@ export async function toEmailJob(message: ResolvedMessage): Promise<EmailJob> {
   };
 }
 
+/** Options of {@link fromEmailJob}. */
+export interface FromEmailJobOptions {
+  /**
+   * Reads the content of attachments the queue stored outside the job (those with a
+   * `contentRef`). Without it, such a job is refused.
+   */
+  contentReader?: AttachmentContentReader;
+}
+
 /**
- * Turns a queued job back into a message for a backend. Refuses a job of an unknown
- * version or shape with `INVALID_INPUT` (permanent: retrying cannot fix it).
+ * Turns a queued job back into a message for a backend. Inline attachments become
+ * bytes; referenced ones become `stream` sources read through `options.contentReader`
+ * each time the message is composed. Refuses a job of an unknown version or shape, or
+ * one with referenced content and no reader, with `INVALID_INPUT` (permanent:
+ * retrying cannot fix it).
  */
-export function fromEmailJob(job: unknown): ResolvedMessage {
+export function fromEmailJob(job: unknown, options: FromEmailJobOptions = {}): ResolvedMessage {
   const candidate = job as Partial<EmailJob> | null;
   if (candidate === null || typeof candidate !== 'object' || candidate.v !== EMAIL_JOB_VERSION) {
     throw new ValidationError(
@@ -87,13 +128,30 @@ export function fromEmailJob(job: unknown): ResolvedMessage {
       details: { field: 'job' },
     });
   }
+  const reader = options.contentReader;
+  if (reader === undefined && attachments.some((a) => a.contentRef !== undefined)) {
+    throw new ValidationError(
+      'INVALID_INPUT',
+      'email job references attachment content stored outside it, and no content reader was given',
+      { details: { field: 'job.attachments' } },
+    );
+  }
   return {
     ...rest,
     date: new Date(date),
-    attachments: attachments.map(({ contentBase64, ...fields }) => ({
-      ...fields,
-      source: { kind: 'bytes', bytes: Buffer.from(contentBase64, 'base64') },
-    })),
+    attachments: attachments.map((attachment) => {
+      const { contentBase64, contentRef, ...fields } = attachment;
+      return {
+        ...fields,
+        source:
+          contentRef === undefined
+            ? { kind: 'bytes', bytes: Buffer.from(contentBase64, 'base64') }
+            : {
+                kind: 'stream',
+                open: () => (reader as AttachmentContentReader).openContent(contentRef, attachment),
+              },
+      };
+    }),
   };
 }
 
@@ -106,6 +164,9 @@ function isJobAttachment(value: unknown): value is EmailJobAttachment {
     typeof a.contentType === 'string' &&
     typeof a.size === 'number' &&
     typeof a.inline === 'boolean' &&
-    typeof a.contentBase64 === 'string'
+    // Exactly one of the two.
+    (typeof a.contentBase64 === 'string'
+      ? a.contentRef === undefined
+      : a.contentBase64 === undefined && typeof a.contentRef === 'string' && a.contentRef !== '')
   );
 }
