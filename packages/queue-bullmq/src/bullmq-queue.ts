@@ -1,11 +1,15 @@
 import { type EmailJob, type EnqueueOptions, type QueueAdapter, QueueError } from '@mailroom/core';
+import type { AttachmentContentStore, StoredContent } from './attachment-content-store.js';
 import type { BullmqQueueOptions } from './bullmq-queue-options.js';
+import { contentLifetimeMs } from './content-lifetime.js';
 import { toJobsOptions } from './job-options.js';
 import { jsonSizeUpperBound } from './json-size-bound.js';
+import { moveLargeAttachments } from './large-attachments.js';
 import { PostgresProducer } from './postgres-producer.js';
-import type { QueueProducer } from './queue-producer.js';
+import type { AddedJob, QueueProducer } from './queue-producer.js';
 import { envHasQueue, type QueueEnv, resolveQueueTarget } from './queue-target.js';
 import { RedisProducer } from './redis-producer.js';
+import type { JobEntry } from './store-with-earlier-states.js';
 import { type QueueSettings, validateQueueOptions } from './validate-queue-options.js';
 
 /**
@@ -49,18 +53,23 @@ export class BullmqQueue implements QueueAdapter {
    * unless that job failed: then it throws `QUEUE_ENQUEUE_FAILED` with
    * `details.state: 'failed'`, since nothing would be sent (`mailroom-worker
    * retry-failed` sends it again). Throws `QUEUE_UNAVAILABLE` when the job certainly
-   * was not stored: not connected, or over `sizeLimit` (then with `details.scope:
-   * 'job'`, as only this job is refused), and `QUEUE_ENQUEUE_FAILED` when it may have
-   * been.
+   * was not stored: not connected, its attachment content could not be stored, or over
+   * `sizeLimit` (then with `details.scope: 'job'`, as only this job is refused), and
+   * `QUEUE_ENQUEUE_FAILED` when it may have been.
+   *
+   * Attachments over 64 KiB of base64 are stored first, beside the queue, and the job
+   * carries a reference to each (see the README for their lifetime); `sizeLimit` still
+   * counts them.
    */
   async enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }> {
     this.#assertOpen();
     this.#assertSize(job);
-    // A job id other than the email's own (fresh) id is an idempotency key, which may
-    // name a job stored earlier. Its state is read alongside the add, so a new job
-    // waits no longer; only a failed one costs another round trip.
-    const keyed = opts.jobId !== job.id;
-    const { id, earlierState } = await this.#producer.add(job, toJobsOptions(opts), keyed);
+    const [stored] = await this.#store([{ job, opts }], ([entry], [readEarlierState]) =>
+      this.#producer
+        .add((entry as JobEntry).job, (entry as JobEntry).opts, readEarlierState === true)
+        .then((added) => [added]),
+    );
+    const { id, earlierState } = stored as AddedJob;
     if (earlierState === 'failed') await this.#refuseFailed(id);
     return { id };
   }
@@ -85,12 +94,9 @@ export class BullmqQueue implements QueueAdapter {
         results[index] = { error: error as QueueError };
       }
     });
-    const entries = accepted.map(
-      (index) => items[index] as { job: EmailJob; opts: EnqueueOptions },
-    );
-    const stored = await this.#producer.addMany(
-      entries.map(({ job, opts }) => ({ job, opts: toJobsOptions(opts) })),
-      entries.map(({ job, opts }) => opts.jobId !== job.id),
+    const stored = await this.#store(
+      accepted.map((index) => items[index] as { job: EmailJob; opts: EnqueueOptions }),
+      (entries, readEarlierState) => this.#producer.addMany(entries, readEarlierState),
     );
     await Promise.all(
       stored.map(async ({ id, earlierState }, position) => {
@@ -104,6 +110,82 @@ export class BullmqQueue implements QueueAdapter {
       }),
     );
     return results;
+  }
+
+  /**
+   * Stores jobs through `add` (one add, or one addBulk). Large attachments are stored
+   * first in the content store and the jobs carry refs to them, so that a worker
+   * streams them instead of holding them in memory whole.
+   */
+  async #store(
+    items: ReadonlyArray<{ job: EmailJob; opts: EnqueueOptions }>,
+    add: (entries: JobEntry[], readEarlierState: boolean[]) => Promise<AddedJob[]>,
+  ): Promise<AddedJob[]> {
+    // A job id other than the email's own (fresh) id is an idempotency key, which may
+    // name a job stored earlier. Its state is read alongside the add, so a new job
+    // waits no longer; only a failed one costs another round trip.
+    const keyed = items.map(({ job, opts }) => opts.jobId !== job.id);
+    const moved = items.map(({ job }) => moveLargeAttachments(job));
+    const entries = moved.map(({ job }, index) => ({
+      job,
+      opts: toJobsOptions((items[index] as { opts: EnqueueOptions }).opts),
+    }));
+    const contents = moved.flatMap((item) => item.contents);
+    if (contents.length === 0) return add(entries, keyed);
+
+    const delayMs = Math.max(...items.map(({ opts }) => opts.delayMs));
+    const store = await this.#putContent(contents, delayMs);
+    let stored: AddedJob[];
+    try {
+      stored = await add(entries, keyed);
+    } catch (error) {
+      // Certainly not stored, so no job will ever read the content. Otherwise the job
+      // may be there and needs it.
+      if (error instanceof QueueError && error.code === 'QUEUE_UNAVAILABLE') {
+        await store.delete(contents.map(({ ref }) => ref)).catch(() => undefined);
+      }
+      throw error;
+    }
+    await Promise.all(
+      stored.map((added, index) =>
+        this.#releaseIfDuplicate(store, items[index]?.job as EmailJob, moved[index], added),
+      ),
+    );
+    return stored;
+  }
+
+  /** Stores content before its jobs; any failure means no job was stored. */
+  async #putContent(contents: StoredContent[], delayMs: number): Promise<AttachmentContentStore> {
+    const store = await this.#producer.contentStore();
+    try {
+      await store.put(contents, contentLifetimeMs(this.#settings.jobOptions, delayMs));
+      return store;
+    } catch (error) {
+      await store.delete(contents.map(({ ref }) => ref)).catch(() => undefined);
+      throw new QueueError(
+        'QUEUE_UNAVAILABLE',
+        `attachment content could not be stored: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error, details: { queue: this.name } },
+      );
+    }
+  }
+
+  /**
+   * Deletes the content stored for `job` when the add found another job under its id
+   * (an idempotency key seen before): that job keeps its own content, and nothing
+   * would ever read or delete ours. When in doubt the content is left to expire.
+   */
+  async #releaseIfDuplicate(
+    store: AttachmentContentStore,
+    job: EmailJob,
+    moved: { contents: StoredContent[] } | undefined,
+    added: AddedJob,
+  ): Promise<void> {
+    const refs = moved?.contents.map(({ ref }) => ref) ?? [];
+    if (refs.length === 0 || added.earlierState === undefined) return;
+    if (added.earlierState === 'unknown') return;
+    const owner = await this.#producer.storedEmailId(added.id).catch(() => job.id);
+    if (owner !== job.id) await store.delete(refs).catch(() => undefined);
   }
 
   #assertOpen(): void {

@@ -1,10 +1,14 @@
 import { createPostgresBackend, type Job, Worker, type WorkerOptions, withBackend } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { AttachmentContentStore } from './attachment-content-store.js';
 import { deliverJob, type EmailJobResult } from './deliver-job.js';
 import type { EmailWorkerOptions } from './email-worker-options.js';
 import { describeFailure } from './job-outcome.js';
+import { contentRefsOf } from './large-attachments.js';
+import { PostgresAttachmentContentStore } from './postgres-attachment-content-store.js';
 import { postgresRoleConfig } from './postgres-connection.js';
 import { type QueueEnv, resolveQueueTarget } from './queue-target.js';
+import { RedisAttachmentContentStore } from './redis-attachment-content-store.js';
 import { openRedis } from './redis-connection.js';
 import { validateWorkerOptions } from './validate-worker-options.js';
 import { withTimeout } from './with-timeout.js';
@@ -120,10 +124,12 @@ export async function startEmailWorker(
     maxStalledCount,
   } satisfies Omit<WorkerOptions, 'connection'>;
   const inFlight = { count: 0 };
+  // Set below, before the worker runs: the store needs the worker's connection.
+  let content: AttachmentContentStore | undefined;
   const processor = async (job: Job<unknown>): Promise<EmailJobResult> => {
     inFlight.count += 1;
     try {
-      return await deliverJob(backend, job);
+      return await deliverJob(backend, job, content as AttachmentContentStore);
     } finally {
       inFlight.count -= 1;
     }
@@ -133,19 +139,36 @@ export async function startEmailWorker(
   let worker: EmailBullWorker;
   if (target.kind === 'postgres') {
     const config = postgresRoleConfig(target.config, { poolSize: concurrency + 4 });
-    worker = new PostgresWorker<unknown, EmailJobResult>(name, processor, {
+    const postgresWorker = new PostgresWorker<unknown, EmailJobResult>(name, processor, {
       ...settings,
       connection: config,
     });
+    content = new PostgresAttachmentContentStore(
+      () => postgresWorker.getBackend().connection.pool,
+      name,
+    );
+    worker = postgresWorker;
   } else {
     connection = openRedis(target, 'worker');
-    worker = new Worker<unknown, EmailJobResult>(name, processor, { ...settings, connection });
+    const redisWorker = new Worker<unknown, EmailJobResult>(name, processor, {
+      ...settings,
+      connection,
+    });
+    content = new RedisAttachmentContentStore(connection, redisWorker.toKey('content'));
+    worker = redisWorker;
   }
 
   const onError =
     options.onError ??
     ((error: Error) => console.error(`[mailroom-worker] ${name}: ${error.message}`));
   worker.on('error', onError);
+  const store = content;
+  // Only once the job is recorded as completed: a job that runs again (its result could
+  // not be recorded) still finds its content. A failed job keeps it for retry-failed,
+  // until it expires.
+  worker.on('completed', (job) => {
+    store.delete(contentRefsOf(job.data)).catch(onError);
+  });
   if (onJob) {
     worker.on('completed', (job, result) => {
       onJob({

@@ -1,4 +1,4 @@
-import { MailroomError, ValidationError } from '@mailroom/core';
+import { AttachmentError, MailroomError, ValidationError } from '@mailroom/core';
 
 /** Why an attempt failed, in a form fit for logs and job records. */
 export interface JobFailure {
@@ -42,8 +42,9 @@ export type JobOutcome =
 
 /**
  * Classifies an error thrown while delivering a job. Permanent: a `DELIVERY_PERMANENT`
- * reply (5xx) and any `ValidationError` (an unreadable job). Everything else, unknown
- * errors included, is worth another attempt.
+ * reply (5xx), any `ValidationError` (an unreadable job) and any `AttachmentError` (its
+ * stored content gone). Everything else, unknown errors included, is worth another
+ * attempt.
  */
 export function describeFailure(error: unknown): JobFailure {
   if (error instanceof MailroomError) {
@@ -52,7 +53,10 @@ export function describeFailure(error: unknown): JobFailure {
       code: error.code,
       ...(typeof responseCode === 'number' ? { responseCode } : {}),
       message: error.message,
-      permanent: error.code === 'DELIVERY_PERMANENT' || error instanceof ValidationError,
+      permanent:
+        error.code === 'DELIVERY_PERMANENT' ||
+        error instanceof ValidationError ||
+        error instanceof AttachmentError,
     };
   }
   return {

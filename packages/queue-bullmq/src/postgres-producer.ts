@@ -7,6 +7,8 @@ import {
   type PostgresPoolConfig,
   withBackend,
 } from 'bullmq';
+import type { AttachmentContentStore } from './attachment-content-store.js';
+import { PostgresAttachmentContentStore } from './postgres-attachment-content-store.js';
 import { postgresRoleConfig } from './postgres-connection.js';
 import type { AddedJob, QueueProducer } from './queue-producer.js';
 import { storeWithEarlierStates } from './store-with-earlier-states.js';
@@ -48,6 +50,7 @@ export class PostgresProducer implements QueueProducer {
   readonly #config: PostgresPoolConfig;
   readonly #jobOptions: DefaultJobOptions;
   #opening: Promise<EmailPostgresQueue> | undefined;
+  #content: { queue: EmailPostgresQueue; store: AttachmentContentStore } | undefined;
 
   constructor(
     name: string,
@@ -116,14 +119,7 @@ export class PostgresProducer implements QueueProducer {
       entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
     ) => Promise<Array<{ id?: string }>>,
   ): Promise<AddedJob[]> {
-    let queue: EmailPostgresQueue;
-    try {
-      queue = await this.#open();
-    } catch (error) {
-      throw new QueueError('QUEUE_UNAVAILABLE', `PostgreSQL is not reachable: ${String(error)}`, {
-        cause: error,
-      });
-    }
+    const queue = await this.#openOrUnavailable();
     try {
       return await storeWithEarlierStates(queue, entries, readEarlierState, () =>
         write(queue, entries),
@@ -139,6 +135,31 @@ export class PostgresProducer implements QueueProducer {
         cause: error,
       });
     }
+  }
+
+  async #openOrUnavailable(): Promise<EmailPostgresQueue> {
+    try {
+      return await this.#open();
+    } catch (error) {
+      throw new QueueError('QUEUE_UNAVAILABLE', `PostgreSQL is not reachable: ${String(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async contentStore(): Promise<AttachmentContentStore> {
+    const queue = await this.#openOrUnavailable();
+    // A queue replaced after a failed connect brings a new pool.
+    if (this.#content?.queue !== queue) {
+      const pool = queue.getBackend().connection.pool;
+      this.#content = { queue, store: new PostgresAttachmentContentStore(() => pool, this.#name) };
+    }
+    return this.#content.store;
+  }
+
+  async storedEmailId(jobId: string): Promise<string | undefined> {
+    const job = await (await this.#open()).getJob(jobId);
+    return (job?.data as { id?: string } | undefined)?.id;
   }
 
   async state(jobId: string): Promise<JobState | 'unknown'> {

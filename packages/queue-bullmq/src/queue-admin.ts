@@ -1,7 +1,12 @@
 import { createPostgresBackend, type Job, type JobType, Queue, withBackend } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { AttachmentContentStore } from './attachment-content-store.js';
+import { contentLifetimeMs } from './content-lifetime.js';
+import { contentRefsOf } from './large-attachments.js';
+import { PostgresAttachmentContentStore } from './postgres-attachment-content-store.js';
 import { postgresRoleConfig } from './postgres-connection.js';
 import { type QueueConnectionOptions, type QueueEnv, resolveQueueTarget } from './queue-target.js';
+import { RedisAttachmentContentStore } from './redis-attachment-content-store.js';
 import { openRedis } from './redis-connection.js';
 import { validateQueueName } from './validate-queue-options.js';
 
@@ -43,11 +48,13 @@ const RETRY_PAGE = 100;
 /** Operator tasks on a queue: counts, retrying failed jobs, removing old ones. */
 export class QueueAdmin {
   readonly #queue: AdminQueue;
+  readonly #content: AttachmentContentStore;
   readonly #connection: Redis | undefined;
 
   /** Use {@link openQueueAdmin}. */
-  constructor(queue: AdminQueue, connection: Redis | undefined) {
+  constructor(queue: AdminQueue, content: AttachmentContentStore, connection: Redis | undefined) {
     this.#queue = queue;
+    this.#content = content;
     this.#connection = connection;
   }
 
@@ -73,7 +80,9 @@ export class QueueAdmin {
 
   /**
    * Moves every failed job back to waiting with its attempts reset, so it gets the
-   * full number of attempts again. Returns how many were moved.
+   * full number of attempts again. Returns how many were moved. The job's stored
+   * attachment content gets a new lifetime, as long as a new job's; content that has
+   * already expired cannot come back, and such a job fails again naming the attachment.
    *
    * Memory stays bounded whatever the number of failed jobs: ids are read a page at a
    * time and one job (with its data, up to the queue's `sizeLimit`) is loaded at a time.
@@ -98,6 +107,8 @@ export class QueueAdmin {
         if (!job) continue; // removed meanwhile: it left the set
         if ((job.finishedOn ?? 0) >= startedAt) return retried;
         try {
+          // First, so the retried job cannot find its content expiring under it.
+          await this.#content.extend(contentRefsOf(job.data), contentLifetimeMs(job.opts));
           await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
           retried += 1;
         } catch {
@@ -110,7 +121,10 @@ export class QueueAdmin {
     return retried;
   }
 
-  /** Removes finished jobs older than `olderThanMs`; returns how many of each state. */
+  /**
+   * Removes finished jobs older than `olderThanMs`; returns how many of each state. The
+   * stored attachment content of removed failed jobs is left to expire.
+   */
   async clean(
     olderThanMs: number,
     states: FinishedState[] = ['completed', 'failed'],
@@ -126,9 +140,13 @@ export class QueueAdmin {
     return removed;
   }
 
-  /** Deletes the queue and every job in it, active ones included. Irreversible. */
+  /**
+   * Deletes the queue and every job in it, active ones included, and their stored
+   * attachment content. Irreversible.
+   */
   async obliterate(): Promise<void> {
     await this.#queue.obliterate({ force: true });
+    await this.#content.deleteAll();
   }
 
   /** Closes the admin's connections. */
@@ -150,16 +168,24 @@ export async function openQueueAdmin(
   const target = resolveQueueTarget(options, env);
   let connection: Redis | undefined;
   let queue: AdminQueue;
+  let content: AttachmentContentStore;
   if (target.kind === 'postgres') {
-    queue = new PostgresQueue(name, {
+    const postgresQueue = new PostgresQueue(name, {
       connection: postgresRoleConfig(target.config, { poolSize: 2 }),
     });
+    content = new PostgresAttachmentContentStore(
+      () => postgresQueue.getBackend().connection.pool,
+      name,
+    );
+    queue = postgresQueue;
   } else {
     connection = openRedis(target, 'admin');
-    queue = new Queue(name, { connection });
+    const redisQueue = new Queue(name, { connection });
+    content = new RedisAttachmentContentStore(connection, redisQueue.toKey('content'));
+    queue = redisQueue;
   }
   queue.on('error', () => undefined);
-  const admin = new QueueAdmin(queue, connection);
+  const admin = new QueueAdmin(queue, content, connection);
   try {
     await queue.waitUntilReady();
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { EmailJob } from '@mailroom/core';
 import type { JobState, JobsOptions } from 'bullmq';
+import type { AttachmentContentStore } from './attachment-content-store.js';
 
 /** What {@link QueueProducer.add} stored. */
 export interface AddedJob {
@@ -31,6 +32,13 @@ export interface QueueProducer {
     entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
     readEarlierState: readonly boolean[],
   ): Promise<AddedJob[]>;
+  /**
+   * The queue's store of attachment content, once the datastore is connected (waiting
+   * as `add` does). Throws `QUEUE_UNAVAILABLE` when it is not.
+   */
+  contentStore(): Promise<AttachmentContentStore>;
+  /** The email id (`EmailJob.id`) of the job stored under `jobId`, if any. */
+  storedEmailId(jobId: string): Promise<string | undefined>;
   /** A stored job's state, `unknown` when there is none. */
   state(jobId: string): Promise<JobState | 'unknown'>;
   /** Why a stored job last failed, if it did. */

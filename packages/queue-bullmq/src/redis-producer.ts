@@ -1,8 +1,10 @@
 import { type EmailJob, QueueError } from '@mailroom/core';
 import { type DefaultJobOptions, type JobState, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { AttachmentContentStore } from './attachment-content-store.js';
 import type { AddedJob, QueueProducer } from './queue-producer.js';
 import type { RedisTarget } from './queue-target.js';
+import { RedisAttachmentContentStore } from './redis-attachment-content-store.js';
 import { openRedis } from './redis-connection.js';
 import { storeWithEarlierStates } from './store-with-earlier-states.js';
 import { withTimeout } from './with-timeout.js';
@@ -15,6 +17,7 @@ const NOT_SENT = /enableOfflineQueue options is false/;
 export class RedisProducer implements QueueProducer {
   readonly #client: Redis;
   readonly #queue: Queue<EmailJob>;
+  readonly #content: AttachmentContentStore;
   readonly #enqueueTimeoutMs: number;
   #lastError: Error | undefined;
   #connecting: Promise<boolean> | undefined;
@@ -38,6 +41,7 @@ export class RedisProducer implements QueueProducer {
       defaultJobOptions: settings.jobOptions,
     });
     this.#queue.on('error', () => undefined);
+    this.#content = new RedisAttachmentContentStore(this.#client, this.#queue.toKey('content'));
   }
 
   /**
@@ -101,16 +105,7 @@ export class RedisProducer implements QueueProducer {
       entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
     ) => Promise<Array<{ id?: string }>>,
   ): Promise<AddedJob[]> {
-    // A connection under way (a new queue's first) is worth waiting for; a broken one is not.
-    // A ready connection (the usual case) costs no timer.
-    const connected =
-      this.#client.status === 'ready' ||
-      (await withTimeout(this.#connected(), this.#enqueueTimeoutMs, false));
-    if (!connected) {
-      throw new QueueError('QUEUE_UNAVAILABLE', `Redis is not connected (${this.#client.status})`, {
-        ...(this.#lastError ? { cause: this.#lastError } : {}),
-      });
-    }
+    await this.#assertConnected();
     try {
       return await storeWithEarlierStates(this.#queue, entries, readEarlierState, () =>
         write(entries),
@@ -128,6 +123,30 @@ export class RedisProducer implements QueueProducer {
         cause: error,
       });
     }
+  }
+
+  async #assertConnected(): Promise<void> {
+    // A connection under way (a new queue's first) is worth waiting for; a broken one is not.
+    // A ready connection (the usual case) costs no timer.
+    const connected =
+      this.#client.status === 'ready' ||
+      (await withTimeout(this.#connected(), this.#enqueueTimeoutMs, false));
+    if (!connected) {
+      throw new QueueError('QUEUE_UNAVAILABLE', `Redis is not connected (${this.#client.status})`, {
+        ...(this.#lastError ? { cause: this.#lastError } : {}),
+      });
+    }
+  }
+
+  async contentStore(): Promise<AttachmentContentStore> {
+    await this.#assertConnected();
+    return this.#content;
+  }
+
+  async storedEmailId(jobId: string): Promise<string | undefined> {
+    // Large attachments are out of the job, so its data is small enough to read.
+    const data = await this.#client.hget(this.#queue.toKey(jobId), 'data');
+    return data === null ? undefined : (JSON.parse(data) as { id?: string }).id;
   }
 
   state(jobId: string): Promise<JobState | 'unknown'> {

@@ -9,6 +9,26 @@ afterEach(() => cleanup.run());
 beforeAll(requireRedis);
 
 type AdminQueue = ConstructorParameters<typeof QueueAdmin>[0];
+type ContentStore = ConstructorParameters<typeof QueueAdmin>[1];
+
+/** A content store that holds nothing and records the refs whose life was extended. */
+function recordingStore(): { store: ContentStore; extended: string[] } {
+  const extended: string[] = [];
+  const nothing = async () => undefined;
+  const store: ContentStore = {
+    put: nothing,
+    has: async () => false,
+    read: () => ({
+      [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }),
+    }),
+    extend: async (refs) => {
+      extended.push(...refs);
+    },
+    delete: nothing,
+    deleteAll: nothing,
+  };
+  return { store, extended };
+}
 
 /**
  * Wraps a BullMQ queue, recording the largest number of jobs (with their data) that
@@ -47,7 +67,7 @@ describe('QueueAdmin.retryFailed', () => {
     await queue.addBulk(
       Array.from({ length: count }, (_, n) => ({
         name: 'email',
-        data: { n, padding: 'x'.repeat(1000) },
+        data: { n, padding: 'x'.repeat(1000), attachments: [{ contentRef: `email-${n}:0` }] },
         opts: { jobId: `job-${n}`, attempts: 3, priority: 5 },
       })),
     );
@@ -66,9 +86,12 @@ describe('QueueAdmin.retryFailed', () => {
     // The worker keeps running: retried jobs fail again at once, and must not be
     // retried a second time by the same command.
     const { queue: spied, mostJobsAtOnce } = measured(queue);
-    const admin = new QueueAdmin(spied, undefined);
+    const { store, extended } = recordingStore();
+    const admin = new QueueAdmin(spied, store, undefined);
     expect(await admin.retryFailed()).toBe(count);
     expect(mostJobsAtOnce()).toBeLessThanOrEqual(1);
+    // Each retried job's stored attachment content lives on.
+    expect(new Set(extended).size).toBe(count);
 
     await waitUntil(async () => (await queue.getFailedCount()) === count, 10_000, 'failures');
     expect([...runs.values()].every((times) => times === 2)).toBe(true);
