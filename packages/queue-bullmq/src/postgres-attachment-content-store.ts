@@ -1,8 +1,10 @@
 import type { PgPool } from 'bullmq';
 import type { AttachmentContentStore, StoredContent } from './attachment-content-store.js';
 
-// Bytes read per query: a worker holds little more than one piece at a time.
-const PIECE = 1024 * 1024;
+// Bytes read per query. Each piece leaves garbage (the hex text of the reply, the
+// Buffer) until the next collection: 1 MiB pieces grew a worker delivering 25 MiB by
+// about 3 times the file, 256 KiB ones by 0.5 to 1.8 times.
+const PIECE = 256 * 1024;
 
 const TABLE = 'mailroom_attachment_content';
 

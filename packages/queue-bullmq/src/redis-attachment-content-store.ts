@@ -2,8 +2,10 @@ import type { Redis } from 'ioredis';
 import type { AttachmentContentStore, StoredContent } from './attachment-content-store.js';
 
 // Base64 characters read per GETRANGE: a multiple of 4, so every piece decodes on its
-// own, and small enough that a worker holds little more than one piece at a time.
-const PIECE = 1024 * 1024;
+// own, and small, since each piece leaves garbage until the next collection (a worker
+// delivering 25 MiB grew by about 0.8 times the file with 256 KiB pieces, up to 1.6
+// times with 1 MiB ones).
+const PIECE = 256 * 1024;
 // Keys deleted per SCAN page in deleteAll.
 const SCAN_COUNT = 500;
 

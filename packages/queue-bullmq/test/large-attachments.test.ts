@@ -28,8 +28,9 @@ import {
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-// Several read pieces on either datastore (Redis: 1 MiB of base64, PostgreSQL: 1 MiB).
-const LARGE = randomBytes(2.5 * 1024 * 1024 + 7);
+// Several read pieces on either datastore (256 KiB of base64 in Redis, of bytes in
+// PostgreSQL), the last one partial.
+const LARGE = randomBytes(600 * 1024 + 7);
 const SMALL = randomBytes(1024);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
