@@ -1,6 +1,9 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { appendFile, cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import {
   createMailer,
   type EmailJob,
@@ -416,5 +419,43 @@ describe('email job payload', () => {
     expect(() => fromEmailJob({ v: 2 })).toThrow(
       expect.objectContaining({ code: 'INVALID_INPUT' }),
     );
+  });
+});
+
+describe("queue: 'auto' without @mailroom/queue-bullmq", () => {
+  // Core resolves the adapter entry by name, first from itself, then from the app's
+  // directory. In this workspace both would find it, so core runs from a copy of its
+  // build beside its own dependencies only, in a directory without the package.
+  it('delivers synchronously and says the package is missing when REDIS_URL is set', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mailroom-no-queue-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const packageDir = fileURLToPath(new URL('..', import.meta.url));
+    await cp(join(packageDir, 'dist'), join(dir, 'core', 'dist'), { recursive: true });
+    await cp(join(packageDir, 'package.json'), join(dir, 'core', 'package.json'));
+    await symlink(join(packageDir, 'node_modules'), join(dir, 'core', 'node_modules'), 'dir');
+    const core = pathToFileURL(join(dir, 'core', 'dist', 'index.js')).href;
+    const testing = pathToFileURL(join(dir, 'core', 'dist', 'testing', 'index.js')).href;
+    const script = `
+      const { createMailer } = await import(${JSON.stringify(core)});
+      const { testBackend } = await import(${JSON.stringify(testing)});
+      const mailer = createMailer({ from: 'app@example.com', backend: testBackend() });
+      const fallbacks = [];
+      mailer.on('fallback', (event) => fallbacks.push(event));
+      const result = await mailer.send({ to: 'a@example.com', subject: 'Hi', text: 'x' });
+      await mailer.close();
+      console.log(JSON.stringify({ mode: result.mode, status: result.status, fallbacks }));
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { cwd: dir, env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:1' }, timeout: 20_000 },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({
+      mode: 'sync',
+      status: 'sent',
+      fallbacks: [
+        { queue: 'auto', reason: 'REDIS_URL is set but @mailroom/queue-bullmq is not installed' },
+      ],
+    });
   });
 });

@@ -1,12 +1,5 @@
 import { type EmailJob, QueueError } from '@mailroom/core';
-import {
-  createPostgresBackend,
-  type DefaultJobOptions,
-  type JobState,
-  type JobsOptions,
-  type PostgresPoolConfig,
-  withBackend,
-} from 'bullmq';
+import type { DefaultJobOptions, JobState, JobsOptions, PostgresPoolConfig } from 'bullmq';
 import type { AttachmentContentStore } from './attachment-content-store.js';
 import { PostgresAttachmentContentStore } from './postgres-attachment-content-store.js';
 import { postgresRoleConfig } from './postgres-connection.js';
@@ -14,8 +7,22 @@ import type { AddedJob, QueueProducer } from './queue-producer.js';
 import { storeWithEarlierStates } from './store-with-earlier-states.js';
 import { withTimeout } from './with-timeout.js';
 
-const { Queue: PostgresQueue } = withBackend(createPostgresBackend);
-type EmailPostgresQueue = InstanceType<typeof PostgresQueue<EmailJob>>;
+// BullMQ is loaded on the first open, not with this module (see RedisProducer).
+const bindPostgres = (bullmq: typeof import('bullmq')) =>
+  bullmq.withBackend(bullmq.createPostgresBackend).Queue;
+type PostgresQueueClass = ReturnType<typeof bindPostgres>;
+const newEmailQueue = (
+  PostgresQueue: PostgresQueueClass,
+  name: string,
+  opts: ConstructorParameters<PostgresQueueClass>[1],
+) => new PostgresQueue<EmailJob>(name, opts);
+type EmailPostgresQueue = ReturnType<typeof newEmailQueue>;
+
+let postgresQueueClass: Promise<PostgresQueueClass> | undefined;
+function loadPostgresQueue(): Promise<PostgresQueueClass> {
+  postgresQueueClass ??= import('bullmq').then(bindPostgres);
+  return postgresQueueClass;
+}
 
 // Failures to open a connection: no query was sent, so the job is certainly not stored.
 const CONNECT_CODES = new Set([
@@ -67,19 +74,21 @@ export class PostgresProducer implements QueueProducer {
 
   #open(): Promise<EmailPostgresQueue> {
     if (this.#opening) return this.#opening;
-    const queue = new PostgresQueue<EmailJob>(this.#name, {
-      connection: this.#config,
-      defaultJobOptions: this.#jobOptions,
+    const opening: Promise<EmailPostgresQueue> = loadPostgresQueue().then((PostgresQueue) => {
+      const queue = newEmailQueue(PostgresQueue, this.#name, {
+        connection: this.#config,
+        defaultJobOptions: this.#jobOptions,
+      });
+      queue.on('error', () => undefined);
+      return queue.waitUntilReady().then(
+        () => queue,
+        async (error: unknown) => {
+          if (this.#opening === opening) this.#opening = undefined;
+          await queue.close().catch(() => undefined);
+          throw error;
+        },
+      );
     });
-    queue.on('error', () => undefined);
-    const opening = queue.waitUntilReady().then(
-      () => queue,
-      async (error: unknown) => {
-        if (this.#opening === opening) this.#opening = undefined;
-        await queue.close().catch(() => undefined);
-        throw error;
-      },
-    );
     // A caller that gave up waiting (isAvailable's timeout) must not leave it unhandled.
     opening.catch(() => undefined);
     this.#opening = opening;

@@ -1,5 +1,5 @@
 import { type EmailJob, QueueError } from '@mailroom/core';
-import { type DefaultJobOptions, type JobState, type JobsOptions, Queue } from 'bullmq';
+import type { DefaultJobOptions, JobState, JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AttachmentContentStore } from './attachment-content-store.js';
 import type { AddedJob, QueueProducer } from './queue-producer.js';
@@ -13,11 +13,17 @@ import { withTimeout } from './with-timeout.js';
 // queue is off and the socket is not writable: the job certainly did not reach Redis.
 const NOT_SENT = /enableOfflineQueue options is false/;
 
-/** Stores jobs in Redis over a fail-fast connection that the producer owns. */
+/**
+ * Stores jobs in Redis over a fail-fast connection that the producer owns. BullMQ is
+ * loaded on the first store, not with this module: a mailer that auto-detects the queue
+ * then answers "is Redis there?" with ioredis alone, without waiting for BullMQ's
+ * import (about three times ioredis's), and never loads it while Redis is down.
+ */
 export class RedisProducer implements QueueProducer {
+  readonly #name: string;
   readonly #client: Redis;
-  readonly #queue: Queue<EmailJob>;
-  readonly #content: AttachmentContentStore;
+  readonly #jobOptions: DefaultJobOptions;
+  #queue: Promise<{ queue: Queue<EmailJob>; content: AttachmentContentStore }> | undefined;
   readonly #enqueueTimeoutMs: number;
   #lastError: Error | undefined;
   #connecting: Promise<boolean> | undefined;
@@ -27,21 +33,31 @@ export class RedisProducer implements QueueProducer {
     target: RedisTarget,
     settings: { jobOptions: DefaultJobOptions; enqueueTimeoutMs: number },
   ) {
+    this.#name = name;
+    this.#jobOptions = settings.jobOptions;
     this.#enqueueTimeoutMs = settings.enqueueTimeoutMs;
     this.#client = openRedis(target, 'producer', settings.enqueueTimeoutMs);
     this.#client.on('error', (error: Error) => {
       this.#lastError = error;
     });
-    this.#queue = new Queue<EmailJob>(name, {
-      connection: this.#client,
-      // Never wait for "ready" (sendEmail must not hang), and skip the INFO version
-      // check: run before the connection is up, its failure would stick to the queue.
-      skipWaitingForReady: true,
-      skipVersionCheck: true,
-      defaultJobOptions: settings.jobOptions,
+  }
+
+  /** The BullMQ queue on the producer's connection, and the content store in its keys. */
+  #bullmq(): Promise<{ queue: Queue<EmailJob>; content: AttachmentContentStore }> {
+    this.#queue ??= import('bullmq').then(({ Queue }) => {
+      const queue = new Queue<EmailJob>(this.#name, {
+        connection: this.#client,
+        // Never wait for "ready" (sendEmail must not hang), and skip the INFO version
+        // check: run before the connection is up, its failure would stick to the queue.
+        skipWaitingForReady: true,
+        skipVersionCheck: true,
+        defaultJobOptions: this.#jobOptions,
+      });
+      queue.on('error', () => undefined);
+      const content = new RedisAttachmentContentStore(this.#client, queue.toKey('content'));
+      return { queue, content };
     });
-    this.#queue.on('error', () => undefined);
-    this.#content = new RedisAttachmentContentStore(this.#client, this.#queue.toKey('content'));
+    return this.#queue;
   }
 
   /**
@@ -82,8 +98,8 @@ export class RedisProducer implements QueueProducer {
   }
 
   async add(job: EmailJob, opts: JobsOptions, readEarlierState: boolean): Promise<AddedJob> {
-    const [added] = await this.#store([{ job, opts }], [readEarlierState], ([entry]) =>
-      this.#queue.add('email', entry?.job as EmailJob, entry?.opts).then((stored) => [stored]),
+    const [added] = await this.#store([{ job, opts }], [readEarlierState], (queue, [entry]) =>
+      queue.add('email', entry?.job as EmailJob, entry?.opts).then((stored) => [stored]),
     );
     return added as AddedJob;
   }
@@ -92,9 +108,9 @@ export class RedisProducer implements QueueProducer {
     entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
     readEarlierState: readonly boolean[],
   ): Promise<AddedJob[]> {
-    return this.#store(entries, readEarlierState, (all) =>
+    return this.#store(entries, readEarlierState, (queue, all) =>
       // One MULTI: every job is stored, or none.
-      this.#queue.addBulk(all.map(({ job, opts }) => ({ name: 'email', data: job, opts }))),
+      queue.addBulk(all.map(({ job, opts }) => ({ name: 'email', data: job, opts }))),
     );
   }
 
@@ -102,13 +118,15 @@ export class RedisProducer implements QueueProducer {
     entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
     readEarlierState: readonly boolean[],
     write: (
+      queue: Queue<EmailJob>,
       entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
     ) => Promise<Array<{ id?: string }>>,
   ): Promise<AddedJob[]> {
     await this.#assertConnected();
+    const { queue } = await this.#bullmq();
     try {
-      return await storeWithEarlierStates(this.#queue, entries, readEarlierState, () =>
-        write(entries),
+      return await storeWithEarlierStates(queue, entries, readEarlierState, () =>
+        write(queue, entries),
       );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -140,26 +158,29 @@ export class RedisProducer implements QueueProducer {
 
   async contentStore(): Promise<AttachmentContentStore> {
     await this.#assertConnected();
-    return this.#content;
+    return (await this.#bullmq()).content;
   }
 
   async storedEmailId(jobId: string): Promise<string | undefined> {
     // Large attachments are out of the job, so its data is small enough to read.
-    const data = await this.#client.hget(this.#queue.toKey(jobId), 'data');
+    const { queue } = await this.#bullmq();
+    const data = await this.#client.hget(queue.toKey(jobId), 'data');
     return data === null ? undefined : (JSON.parse(data) as { id?: string }).id;
   }
 
-  state(jobId: string): Promise<JobState | 'unknown'> {
-    return this.#queue.getJobState(jobId);
+  async state(jobId: string): Promise<JobState | 'unknown'> {
+    return (await this.#bullmq()).queue.getJobState(jobId);
   }
 
   async failedReason(jobId: string): Promise<string | undefined> {
     // One field, not the whole job: its data may be tens of MiB.
-    return (await this.#client.hget(this.#queue.toKey(jobId), 'failedReason')) ?? undefined;
+    const { queue } = await this.#bullmq();
+    return (await this.#client.hget(queue.toKey(jobId), 'failedReason')) ?? undefined;
   }
 
   async close(): Promise<void> {
-    await this.#queue.close().catch(() => undefined);
+    const loaded = await this.#queue?.catch(() => undefined);
+    await loaded?.queue.close().catch(() => undefined);
     if (this.#client.status === 'ready') await this.#client.quit().catch(() => undefined);
     this.#client.disconnect();
   }

@@ -16,9 +16,13 @@ export interface DetectedQueue {
   reason?: string;
 }
 
-/** Loads `@mailroom/queue-bullmq` by name and builds its adapter from the environment. */
+/**
+ * Loads the adapter entry of `@mailroom/queue-bullmq` by name (not the worker and admin
+ * tools, nor BullMQ itself until a job is stored: a send waits for this import) and
+ * builds its adapter from the environment.
+ */
 export async function loadBullmqQueue(env: Env, key: string): Promise<QueueAdapter | undefined> {
-  const module = await loadOptionalModule<BullmqModule>('@mailroom/queue-bullmq', key);
+  const module = await loadOptionalModule<BullmqModule>('@mailroom/queue-bullmq/queue', key);
   return module.bullmqQueueFromEnv(env);
 }
 
