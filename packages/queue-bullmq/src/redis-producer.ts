@@ -24,6 +24,8 @@ export class RedisProducer implements QueueProducer {
   readonly #client: Redis;
   readonly #jobOptions: DefaultJobOptions;
   #queue: Promise<{ queue: Queue<EmailJob>; content: AttachmentContentStore }> | undefined;
+  // The same once loaded, so a store after the first waits for nothing it need not.
+  #loaded: { queue: Queue<EmailJob>; content: AttachmentContentStore } | undefined;
   readonly #enqueueTimeoutMs: number;
   #lastError: Error | undefined;
   #connecting: Promise<boolean> | undefined;
@@ -55,7 +57,8 @@ export class RedisProducer implements QueueProducer {
       });
       queue.on('error', () => undefined);
       const content = new RedisAttachmentContentStore(this.#client, queue.toKey('content'));
-      return { queue, content };
+      this.#loaded = { queue, content };
+      return this.#loaded;
     });
     return this.#queue;
   }
@@ -122,8 +125,9 @@ export class RedisProducer implements QueueProducer {
       entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
     ) => Promise<Array<{ id?: string }>>,
   ): Promise<AddedJob[]> {
-    await this.#assertConnected();
-    const { queue } = await this.#bullmq();
+    // The usual case, a ready connection and BullMQ loaded, awaits nothing here.
+    if (this.#client.status !== 'ready') await this.#assertConnected();
+    const { queue } = this.#loaded ?? (await this.#bullmq());
     try {
       return await storeWithEarlierStates(queue, entries, readEarlierState, () =>
         write(queue, entries),

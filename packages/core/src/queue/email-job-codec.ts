@@ -84,7 +84,8 @@ export async function toEmailJob(message: ResolvedMessage): Promise<EmailJob> {
     ...rest,
     ...(html === undefined ? {} : { html }),
     date: date.toISOString(),
-    attachments: await Promise.all(attachments.map(encodeAttachment)),
+    attachments:
+      attachments.length === 0 ? [] : await Promise.all(attachments.map(encodeAttachment)),
   };
 }
 

@@ -61,6 +61,8 @@ function assertFallbackAllowed(
  */
 export class QueueRouter {
   readonly #active: Promise<{ queue?: ActiveQueue; reason?: string }>;
+  // #active once settled successfully: most sends then route without a wait.
+  #settled: { queue?: ActiveQueue; reason?: string } | undefined;
 
   /**
    * @param setting the mailer's `queue` setting.
@@ -77,9 +79,14 @@ export class QueueRouter {
         ...(adapter === undefined ? {} : { queue: activate(adapter) }),
         ...(reason === undefined ? {} : { reason }),
       }));
-      // Surfaced by the first send that needs it; never an unhandled rejection.
-      this.#active.catch(() => undefined);
     } else this.#active = Promise.resolve({ queue: activate(setting) });
+    // A failure is surfaced by the first send that needs it; never an unhandled rejection.
+    this.#active.then(
+      (active) => {
+        this.#settled = active;
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -90,7 +97,7 @@ export class QueueRouter {
   async route(options: RoutingOptions): Promise<Route> {
     if (options.background === false) return { kind: 'sync' };
     const waitStart = performance.now();
-    const { queue, reason } = await this.#active;
+    const { queue, reason } = this.#settled ?? (await this.#active);
     if (queue === undefined) {
       if (needsQueue(options)) {
         throw new QueueError(
