@@ -11,7 +11,11 @@ import type { ResolvedMessage } from '../message/resolved-message.js';
 // since (or be one that reports a smaller size than it yields, as in /proc).
 async function* readLazily(path: string, size: number): AsyncGenerator<Buffer> {
   if (size === 0) return;
-  yield* createReadStream(path, { start: 0, end: size - 1 });
+  // 16 KiB reads, not the default 64 KiB: every chunk is garbage off V8's heap until a
+  // collection, and smaller ones keep a 25 MiB send within ~1 MiB of RSS instead of
+  // 3-15 MiB (benchmark S5; 32 KiB behaves like 64). The cost, ~70 ms more for 25 MiB
+  // to a loopback server, is lost in any real network's transfer time.
+  yield* createReadStream(path, { start: 0, end: size - 1, highWaterMark: 16 * 1024 });
 }
 
 // The part's content as nodemailer takes it. A stream, like a file, is opened only when
