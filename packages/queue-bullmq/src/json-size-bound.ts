@@ -21,7 +21,8 @@ export function jsonSizeUpperBound(value: unknown): number {
         ? 6 * value.length + 2
         : Buffer.byteLength(value) + 2;
     case 'number':
-      return 24;
+      // The longest form: -0.0000012345678901234567 (25 characters).
+      return 25;
     case 'boolean':
       return 5;
     case 'object': {

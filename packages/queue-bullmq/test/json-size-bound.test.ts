@@ -34,6 +34,17 @@ describe('jsonSizeUpperBound', () => {
     },
   );
 
+  it.each([
+    '-0.0000012345678901234567',
+    '-1.2345678901234567e-300',
+    '-1.2345678901234567e+308',
+    '-123456789012345680000',
+  ])('bounds the number %s, one of the longest JSON forms', (text) => {
+    // Written as strings: as literals they would be rounded.
+    const value = Number(text);
+    expect(jsonSizeUpperBound(value)).toBeGreaterThanOrEqual(exact(value));
+  });
+
   it('bounds a job-shaped value, numbers, and values JSON leaves out or nulls', () => {
     const job = {
       v: 1,
