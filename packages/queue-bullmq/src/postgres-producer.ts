@@ -1,6 +1,7 @@
 import { type EmailJob, QueueError } from '@mailroom/core';
 import type { DefaultJobOptions, JobState, JobsOptions, PostgresPoolConfig } from 'bullmq';
 import type { AttachmentContentStore } from './attachment-content-store.js';
+import { loadBullmq } from './load-bullmq.js';
 import { PostgresAttachmentContentStore } from './postgres-attachment-content-store.js';
 import { postgresRoleConfig } from './postgres-connection.js';
 import type { AddedJob, QueueProducer } from './queue-producer.js';
@@ -18,11 +19,7 @@ const newEmailQueue = (
 ) => new PostgresQueue<EmailJob>(name, opts);
 type EmailPostgresQueue = ReturnType<typeof newEmailQueue>;
 
-let postgresQueueClass: Promise<PostgresQueueClass> | undefined;
-function loadPostgresQueue(): Promise<PostgresQueueClass> {
-  postgresQueueClass ??= import('bullmq').then(bindPostgres);
-  return postgresQueueClass;
-}
+const loadPostgresQueue = (): Promise<PostgresQueueClass> => loadBullmq().then(bindPostgres);
 
 // Failures to open a connection: no query was sent, so the job is certainly not stored.
 const CONNECT_CODES = new Set([
@@ -74,21 +71,26 @@ export class PostgresProducer implements QueueProducer {
 
   #open(): Promise<EmailPostgresQueue> {
     if (this.#opening) return this.#opening;
-    const opening: Promise<EmailPostgresQueue> = loadPostgresQueue().then((PostgresQueue) => {
-      const queue = newEmailQueue(PostgresQueue, this.#name, {
-        connection: this.#config,
-        defaultJobOptions: this.#jobOptions,
+    const opening: Promise<EmailPostgresQueue> = loadPostgresQueue()
+      .then((PostgresQueue) => {
+        const queue = newEmailQueue(PostgresQueue, this.#name, {
+          connection: this.#config,
+          defaultJobOptions: this.#jobOptions,
+        });
+        queue.on('error', () => undefined);
+        return queue.waitUntilReady().then(
+          () => queue,
+          async (error: unknown) => {
+            await queue.close().catch(() => undefined);
+            throw error;
+          },
+        );
+      })
+      .catch((error: unknown) => {
+        // Loading or connecting failed: the next caller tries again.
+        if (this.#opening === opening) this.#opening = undefined;
+        throw error;
       });
-      queue.on('error', () => undefined);
-      return queue.waitUntilReady().then(
-        () => queue,
-        async (error: unknown) => {
-          if (this.#opening === opening) this.#opening = undefined;
-          await queue.close().catch(() => undefined);
-          throw error;
-        },
-      );
-    });
     // A caller that gave up waiting (isAvailable's timeout) must not leave it unhandled.
     opening.catch(() => undefined);
     this.#opening = opening;
@@ -150,6 +152,7 @@ export class PostgresProducer implements QueueProducer {
     try {
       return await this.#open();
     } catch (error) {
+      if (error instanceof QueueError) throw error;
       throw new QueueError('QUEUE_UNAVAILABLE', `PostgreSQL is not reachable: ${String(error)}`, {
         cause: error,
       });

@@ -2,6 +2,7 @@ import { type EmailJob, QueueError } from '@mailroom/core';
 import type { DefaultJobOptions, JobState, JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AttachmentContentStore } from './attachment-content-store.js';
+import { loadBullmq } from './load-bullmq.js';
 import type { AddedJob, QueueProducer } from './queue-producer.js';
 import type { RedisTarget } from './queue-target.js';
 import { RedisAttachmentContentStore } from './redis-attachment-content-store.js';
@@ -46,7 +47,8 @@ export class RedisProducer implements QueueProducer {
 
   /** The BullMQ queue on the producer's connection, and the content store in its keys. */
   #bullmq(): Promise<{ queue: Queue<EmailJob>; content: AttachmentContentStore }> {
-    this.#queue ??= import('bullmq').then(({ Queue }) => {
+    if (this.#queue !== undefined) return this.#queue;
+    const loading = loadBullmq().then(({ Queue }) => {
       const queue = new Queue<EmailJob>(this.#name, {
         connection: this.#client,
         // Never wait for "ready" (sendEmail must not hang), and skip the INFO version
@@ -60,7 +62,12 @@ export class RedisProducer implements QueueProducer {
       this.#loaded = { queue, content };
       return this.#loaded;
     });
-    return this.#queue;
+    // A failed load is tried again by the next caller.
+    loading.catch(() => {
+      if (this.#queue === loading) this.#queue = undefined;
+    });
+    this.#queue = loading;
+    return loading;
   }
 
   /**

@@ -1,15 +1,26 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, freePort, REDIS_URL, requireRedis, uniqueName } from './helpers.js';
+import {
+  Cleanup,
+  freePort,
+  POSTGRES_URL,
+  REDIS_URL,
+  requirePostgres,
+  requireRedis,
+  uniqueName,
+} from './helpers.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
-beforeAll(requireRedis);
+beforeAll(async () => {
+  await requireRedis();
+  await requirePostgres();
+});
 
 const fixture = fileURLToPath(new URL('./fixtures/bullmq-loading.mjs', import.meta.url));
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -38,4 +49,42 @@ describe('the adapter entry core auto-detects (@mailroom/queue-bullmq/queue)', (
       afterEnqueue: true,
     });
   });
+});
+
+describe('a BullMQ that cannot be loaded', () => {
+  const unloadable = fileURLToPath(new URL('./fixtures/bullmq-unloadable.mjs', import.meta.url));
+
+  // Nothing was stored: the contract's QUEUE_UNAVAILABLE (sent directly, or refused when
+  // it must not be), and the import is tried again rather than failing every send.
+  it.each([
+    ['Redis', 'redis', /BullMQ could not be loaded: .*Cannot find package 'bullmq'/],
+    ['PostgreSQL', POSTGRES_URL, /the queue reports it is down/],
+  ])(
+    'on %s: QUEUE_UNAVAILABLE, sent directly, then queued once it loads',
+    async (_, datastore, reason) => {
+      const dir = await mkdtemp(join(tmpdir(), 'mailroom-unloadable-'));
+      cleanup.add(() => rm(dir, { recursive: true, force: true }));
+      const block = join(dir, 'block');
+      await writeFile(block, '');
+      const name = uniqueName('unloadable');
+      cleanup.obliterate(
+        name,
+        datastore === 'redis'
+          ? { url: REDIS_URL }
+          : { postgres: { connectionString: POSTGRES_URL } },
+      );
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [unloadable, block, REDIS_URL, name, datastore],
+        { cwd: packageDir, timeout: 30_000 },
+      );
+      expect(JSON.parse(stdout)).toEqual({
+        keyed: 'QUEUE_UNAVAILABLE',
+        blocked: 'sent/sync',
+        firstFallback: expect.stringMatching(reason),
+        loaded: 'queued/queue',
+      });
+    },
+    40_000,
+  );
 });
