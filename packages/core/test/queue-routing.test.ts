@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { appendFile, cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import {
@@ -422,40 +422,76 @@ describe('email job payload', () => {
   });
 });
 
-describe("queue: 'auto' without @mailroom/queue-bullmq", () => {
-  // Core resolves the adapter entry by name, first from itself, then from the app's
-  // directory. In this workspace both would find it, so core runs from a copy of its
-  // build beside its own dependencies only, in a directory without the package.
+/**
+ * Runs `createMailer` in auto mode with REDIS_URL set, from a copy of core's build beside
+ * its own dependencies only, in a directory whose node_modules holds `installed`
+ * (files by path): core resolves the adapter entry by name from itself, then from the
+ * app's directory, and in this workspace both would find the real package.
+ */
+async function autoModeWith(installed: Record<string, string>) {
+  const dir = await mkdtemp(join(tmpdir(), 'mailroom-auto-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const packageDir = fileURLToPath(new URL('..', import.meta.url));
+  await cp(join(packageDir, 'dist'), join(dir, 'core', 'dist'), { recursive: true });
+  await cp(join(packageDir, 'package.json'), join(dir, 'core', 'package.json'));
+  await symlink(join(packageDir, 'node_modules'), join(dir, 'core', 'node_modules'), 'dir');
+  for (const [path, text] of Object.entries(installed)) {
+    await mkdir(dirname(join(dir, 'node_modules', path)), { recursive: true });
+    await writeFile(join(dir, 'node_modules', path), text);
+  }
+  const core = pathToFileURL(join(dir, 'core', 'dist', 'index.js')).href;
+  const testing = pathToFileURL(join(dir, 'core', 'dist', 'testing', 'index.js')).href;
+  const script = `
+    const { createMailer } = await import(${JSON.stringify(core)});
+    const { testBackend } = await import(${JSON.stringify(testing)});
+    const mailer = createMailer({ from: 'app@example.com', backend: testBackend() });
+    const fallbacks = [];
+    mailer.on('fallback', (event) => fallbacks.push(event));
+    const result = await mailer.send({ to: 'a@example.com', subject: 'Hi', text: 'x' });
+    await mailer.close();
+    console.log(JSON.stringify({ mode: result.mode, status: result.status, queue: result.queue, fallbacks }));
+  `;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--input-type=module', '-e', script],
+    { cwd: dir, env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:1' }, timeout: 20_000 },
+  );
+  return JSON.parse(stdout) as unknown;
+}
+
+describe("queue: 'auto' and the @mailroom/queue-bullmq package", () => {
   it('delivers synchronously and says the package is missing when REDIS_URL is set', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mailroom-no-queue-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const packageDir = fileURLToPath(new URL('..', import.meta.url));
-    await cp(join(packageDir, 'dist'), join(dir, 'core', 'dist'), { recursive: true });
-    await cp(join(packageDir, 'package.json'), join(dir, 'core', 'package.json'));
-    await symlink(join(packageDir, 'node_modules'), join(dir, 'core', 'node_modules'), 'dir');
-    const core = pathToFileURL(join(dir, 'core', 'dist', 'index.js')).href;
-    const testing = pathToFileURL(join(dir, 'core', 'dist', 'testing', 'index.js')).href;
-    const script = `
-      const { createMailer } = await import(${JSON.stringify(core)});
-      const { testBackend } = await import(${JSON.stringify(testing)});
-      const mailer = createMailer({ from: 'app@example.com', backend: testBackend() });
-      const fallbacks = [];
-      mailer.on('fallback', (event) => fallbacks.push(event));
-      const result = await mailer.send({ to: 'a@example.com', subject: 'Hi', text: 'x' });
-      await mailer.close();
-      console.log(JSON.stringify({ mode: result.mode, status: result.status, fallbacks }));
-    `;
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--input-type=module', '-e', script],
-      { cwd: dir, env: { ...process.env, REDIS_URL: 'redis://127.0.0.1:1' }, timeout: 20_000 },
-    );
-    expect(JSON.parse(stdout)).toMatchObject({
+    expect(await autoModeWith({})).toMatchObject({
       mode: 'sync',
       status: 'sent',
       fallbacks: [
         { queue: 'auto', reason: 'REDIS_URL is set but @mailroom/queue-bullmq is not installed' },
       ],
+    });
+  });
+
+  it('uses the root entry of a release without the ./queue entry', async () => {
+    const adapter = `export function bullmqQueueFromEnv() {
+      return {
+        name: 'older',
+        isAvailable: async () => true,
+        enqueue: async (job, opts) => ({ id: opts.jobId }),
+        close: async () => undefined,
+      };
+    }`;
+    const older = {
+      '@mailroom/queue-bullmq/package.json': JSON.stringify({
+        name: '@mailroom/queue-bullmq',
+        type: 'module',
+        exports: { '.': './index.js' },
+      }),
+      '@mailroom/queue-bullmq/index.js': adapter,
+    };
+    expect(await autoModeWith(older)).toEqual({
+      mode: 'queue',
+      status: 'queued',
+      queue: 'older',
+      fallbacks: [],
     });
   });
 });

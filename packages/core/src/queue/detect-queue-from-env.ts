@@ -22,7 +22,15 @@ export interface DetectedQueue {
  * builds its adapter from the environment.
  */
 export async function loadBullmqQueue(env: Env, key: string): Promise<QueueAdapter | undefined> {
-  const module = await loadOptionalModule<BullmqModule>('@mailroom/queue-bullmq/queue', key);
+  const module = await loadOptionalModule<BullmqModule>('@mailroom/queue-bullmq/queue', key).catch(
+    (error: unknown) => {
+      // A release from before the entry existed: its root entry has the same export.
+      if ((error as { code?: unknown } | null)?.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
+        throw error;
+      }
+      return loadOptionalModule<BullmqModule>('@mailroom/queue-bullmq', key);
+    },
+  );
   return module.bullmqQueueFromEnv(env);
 }
 
