@@ -423,7 +423,7 @@ describe('email job payload', () => {
 });
 
 /**
- * Runs `createMailer` in auto mode with REDIS_URL set, from a copy of core's build beside
+ * Sends two emails with `createMailer` in auto mode and REDIS_URL set, from a copy of core's build beside
  * its own dependencies only, in a directory whose node_modules holds `installed`
  * (files by path): core resolves the adapter entry by name from itself, then from the
  * app's directory, and in this workspace both would find the real package.
@@ -447,9 +447,13 @@ async function autoModeWith(installed: Record<string, string>) {
     const mailer = createMailer({ from: 'app@example.com', backend: testBackend() });
     const fallbacks = [];
     mailer.on('fallback', (event) => fallbacks.push(event));
-    const result = await mailer.send({ to: 'a@example.com', subject: 'Hi', text: 'x' });
+    const results = [];
+    for (let i = 0; i < 2; i++) {
+      const result = await mailer.send({ to: 'a@example.com', subject: 'Hi', text: 'x' });
+      results.push({ mode: result.mode, status: result.status, queue: result.queue });
+    }
     await mailer.close();
-    console.log(JSON.stringify({ mode: result.mode, status: result.status, queue: result.queue, fallbacks }));
+    console.log(JSON.stringify({ results, fallbacks }));
   `;
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -459,39 +463,99 @@ async function autoModeWith(installed: Record<string, string>) {
   return JSON.parse(stdout) as unknown;
 }
 
+/**
+ * A stand-in adapter module: loads in `loadMs`; `isAvailable` answers true after
+ * `answerMs`, or never (null) while holding a timer, as a hung socket would.
+ */
+function fakeAdapterModule({
+  loadMs,
+  answerMs,
+}: {
+  loadMs: number;
+  answerMs: number | null;
+}): string {
+  const answer = answerMs === null ? 'later(60_000, false)' : `later(${answerMs}, true)`;
+  return `await new Promise((resolve) => setTimeout(resolve, ${loadMs}));
+    const timers = new Set();
+    const later = (ms, value) => new Promise((resolve) => {
+      timers.add(setTimeout(() => resolve(value), ms));
+    });
+    export function bullmqQueueFromEnv() {
+      return {
+        name: 'fake',
+        isAvailable: () => ${answer},
+        enqueue: async (job, opts) => ({ id: opts.jobId }),
+        close: async () => timers.forEach(clearTimeout),
+      };
+    }`;
+}
+
+/** A package with the `./queue` entry core loads. */
+function withQueueEntry(module: string): Record<string, string> {
+  return {
+    '@mailroom/queue-bullmq/package.json': JSON.stringify({
+      name: '@mailroom/queue-bullmq',
+      type: 'module',
+      exports: { '.': './index.js', './queue': './queue.js' },
+    }),
+    '@mailroom/queue-bullmq/index.js': 'export {};',
+    '@mailroom/queue-bullmq/queue.js': module,
+  };
+}
+
 describe("queue: 'auto' and the @mailroom/queue-bullmq package", () => {
   it('delivers synchronously and says the package is missing when REDIS_URL is set', async () => {
-    expect(await autoModeWith({})).toMatchObject({
-      mode: 'sync',
-      status: 'sent',
+    const reason = 'REDIS_URL is set but @mailroom/queue-bullmq is not installed';
+    expect(await autoModeWith({})).toEqual({
+      results: [
+        { mode: 'sync', status: 'sent' },
+        { mode: 'sync', status: 'sent' },
+      ],
       fallbacks: [
-        { queue: 'auto', reason: 'REDIS_URL is set but @mailroom/queue-bullmq is not installed' },
+        expect.objectContaining({ queue: 'auto', reason }),
+        expect.objectContaining({ reason }),
       ],
     });
   });
 
   it('uses the root entry of a release without the ./queue entry', async () => {
-    const adapter = `export function bullmqQueueFromEnv() {
-      return {
-        name: 'older',
-        isAvailable: async () => true,
-        enqueue: async (job, opts) => ({ id: opts.jobId }),
-        close: async () => undefined,
-      };
-    }`;
     const older = {
       '@mailroom/queue-bullmq/package.json': JSON.stringify({
         name: '@mailroom/queue-bullmq',
         type: 'module',
         exports: { '.': './index.js' },
       }),
-      '@mailroom/queue-bullmq/index.js': adapter,
+      '@mailroom/queue-bullmq/index.js': fakeAdapterModule({ loadMs: 0, answerMs: 0 }),
     };
-    expect(await autoModeWith(older)).toEqual({
-      mode: 'queue',
-      status: 'queued',
-      queue: 'older',
-      fallbacks: [],
-    });
+    const queued = { mode: 'queue', status: 'queued', queue: 'fake' };
+    expect(await autoModeWith(older)).toEqual({ results: [queued, queued], fallbacks: [] });
   });
+
+  // The probe's 200 ms cover loading the adapter and its answer together, for a send
+  // that may fall back; the check goes on, and its answer serves the next send.
+  it.each([
+    [
+      'loads in 300 ms, answers 30 ms later',
+      300,
+      30,
+      { mode: 'queue', status: 'queued', queue: 'fake' },
+    ],
+    ['loads in 120 ms, never answers', 120, null, { mode: 'sync', status: 'sent' }],
+  ])(
+    'an adapter that %s: the first send goes directly within the budget',
+    async (_, loadMs, answerMs, second) => {
+      const result = await autoModeWith(withQueueEntry(fakeAdapterModule({ loadMs, answerMs })));
+      expect(result).toEqual({
+        results: [{ mode: 'sync', status: 'sent' }, second],
+        fallbacks: expect.arrayContaining([
+          expect.objectContaining({
+            queue: 'fake',
+            reason: expect.stringMatching(
+              /^no answer within 200 ms, loading the queue included \(\d+ ms\)$/,
+            ),
+          }),
+        ]),
+      });
+    },
+  );
 });

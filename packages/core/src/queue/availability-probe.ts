@@ -65,7 +65,12 @@ export class AvailabilityProbe {
     }
     const answer = this.#refresh();
     const waited = options.waitedMs ?? 0;
-    return waited > 0 ? this.#within(answer, this.#timeoutMs - waited) : answer;
+    if (waited <= 0) return answer;
+    return this.#within(
+      answer,
+      this.#timeoutMs - waited,
+      `no answer within ${this.#timeoutMs} ms, loading the queue included (${Math.round(waited)} ms)`,
+    );
   }
 
   /** Records that the queue is down, after an enqueue showed it. */
@@ -119,17 +124,14 @@ export class AvailabilityProbe {
           reason: `availability check failed: ${String(error)}`,
         }),
       );
-    return this.#within(answer, this.#timeoutMs);
+    return this.#within(answer, this.#timeoutMs, `no answer within ${this.#timeoutMs} ms`);
   }
 
-  async #within(answer: Promise<Availability>, ms: number): Promise<Availability> {
+  async #within(answer: Promise<Availability>, ms: number, reason: string): Promise<Availability> {
     const limit = Math.max(0, Math.round(ms));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<Availability>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ available: false, reason: `no answer within ${this.#timeoutMs} ms` }),
-        limit,
-      );
+      timer = setTimeout(() => resolve({ available: false, reason }), limit);
       timer.unref();
     });
     try {
