@@ -10,9 +10,10 @@ import { median } from '../lib/stats.js';
 // taken after a full collection).
 //
 // S5: sent synchronously. Mailroom streams the file; raw nodemailer gets `{ path }`.
-// S6: queued (Redis), then delivered by an email worker in the child; the job carries the
-//     file base64-encoded. Raw: nodemailer given the file as a Buffer (read inside the
-//     measured window, as the worker has to get the bytes from Redis inside its own).
+// S6: queued (Redis), then delivered by an email worker in the child; the attachment is
+//     stored beside the job (base64 under its own key) and streamed by the worker. Raw:
+//     nodemailer given the file as a Buffer (read inside the measured window, as the
+//     worker has to get the bytes from Redis inside its own).
 
 // Sends of the attachment per child process; the child script uses the same number.
 const SENDS = 3;
