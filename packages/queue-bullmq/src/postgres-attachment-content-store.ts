@@ -8,21 +8,31 @@ const PIECE = 256 * 1024;
 
 const TABLE = 'mailroom_attachment_content';
 
-// In BullMQ's schema (the pool's search_path). STORAGE EXTERNAL keeps the content
-// uncompressed out of line, so substring() fetches only the pieces it needs instead of
-// decompressing the whole value for each one.
+// In BullMQ's schema (the pool's search_path, whose first schema current_schema()
+// names). STORAGE EXTERNAL keeps the content uncompressed out of line, so substring()
+// fetches only the pieces it needs instead of decompressing the whole value for each
+// one. Only a missing table is created: ALTER TABLE needs the table's owner and an
+// ACCESS EXCLUSIVE lock, which a role holding only grants on a table created ahead of
+// time (by a migration role) has not and must not need. The advisory lock keeps
+// processes starting together from creating it twice.
 const CREATE = `
 BEGIN;
 SELECT pg_advisory_xact_lock(hashtext('mailroom:${TABLE}'));
-CREATE TABLE IF NOT EXISTS ${TABLE} (
-  queue text NOT NULL,
-  ref text NOT NULL,
-  content bytea NOT NULL,
-  expires_at_ms bigint NOT NULL,
-  PRIMARY KEY (queue, ref)
-);
-ALTER TABLE ${TABLE} ALTER COLUMN content SET STORAGE EXTERNAL;
-CREATE INDEX IF NOT EXISTS ${TABLE}_expiry ON ${TABLE} (expires_at_ms);
+DO $create$
+BEGIN
+  IF to_regclass(format('%I.%I', current_schema(), '${TABLE}')) IS NULL THEN
+    CREATE TABLE ${TABLE} (
+      queue text NOT NULL,
+      ref text NOT NULL,
+      content bytea NOT NULL,
+      expires_at_ms bigint NOT NULL,
+      PRIMARY KEY (queue, ref)
+    );
+    ALTER TABLE ${TABLE} ALTER COLUMN content SET STORAGE EXTERNAL;
+    CREATE INDEX ${TABLE}_expiry ON ${TABLE} (expires_at_ms);
+  END IF;
+END
+$create$;
 COMMIT;`;
 
 // The database's clock, in ms, so that every process agrees on what has expired.
@@ -30,8 +40,9 @@ const NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 /**
  * Keeps attachment content in PostgreSQL, in a table `mailroom_attachment_content` of
- * BullMQ's schema (created on first use), one row per attachment keyed by queue name
- * and ref. The base64 text is decoded by the server and stored as bytes. Rows past
+ * BullMQ's schema (created on first use when missing, which needs CREATE on the schema;
+ * an existing table needs only SELECT, INSERT, UPDATE and DELETE on it), one row per
+ * attachment keyed by queue name and ref. The base64 text is decoded by the server and stored as bytes. Rows past
  * their expiry are treated as gone and purged whenever content is stored.
  */
 export class PostgresAttachmentContentStore implements AttachmentContentStore {

@@ -1,0 +1,104 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { resolveMessage, toEmailJob } from '@mailroom/core';
+import { bullmqQueue, type QueueConnectionOptions, startEmailWorker } from '@mailroom/queue-bullmq';
+import { startSmtpSink } from '@mailroom/testkit';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  backendFor,
+  Cleanup,
+  enqueueOptions,
+  POSTGRES_URL,
+  requirePostgres,
+  uniqueName,
+  waitUntil,
+} from './helpers.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const superuser = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+afterAll(() => superuser.end());
+
+const LARGE = randomBytes(300 * 1024);
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function largeJob(subject: string) {
+  return toEmailJob(
+    await resolveMessage({
+      from: 'Sender <sender@example.com>',
+      to: 'rcpt@example.com',
+      subject,
+      text: subject,
+      attachments: [{ content: LARGE, filename: 'large.bin' }],
+    }),
+  );
+}
+
+/** The connection string of `role` on the test database (the local server trusts it). */
+function asRole(role: string): string {
+  const url = new URL(POSTGRES_URL);
+  url.username = role;
+  url.password = '';
+  return url.toString();
+}
+
+describe('PostgreSQL: a role with table grants only', () => {
+  beforeAll(requirePostgres);
+
+  it('enqueues and delivers a large attachment when a migration role created the tables', async () => {
+    // Identifiers of our own making: lower-case letters, digits and underscores.
+    const schema = uniqueName('grants').replaceAll('-', '_');
+    const role = `${schema}_app`;
+    cleanup.add(async () => {
+      await superuser.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await superuser.query(`DROP OWNED BY ${role}`).catch(() => undefined);
+      await superuser.query(`DROP ROLE IF EXISTS ${role}`);
+    });
+    await superuser.query(`CREATE SCHEMA ${schema}`);
+    await superuser.query(`CREATE ROLE ${role} LOGIN`);
+
+    // The migration role (here the superuser) migrates BullMQ's schema and, with a
+    // first large attachment, creates the content table: it owns both.
+    const owner = { postgres: { connectionString: POSTGRES_URL, schema } };
+    const setup = bullmqQueue({ ...owner, name: uniqueName('setup') });
+    cleanup.add(() => setup.close());
+    const first = await largeJob('Setup');
+    await setup.enqueue(first, enqueueOptions(first.id));
+    await setup.close();
+
+    await superuser.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+    await superuser.query(
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role}`,
+    );
+    await superuser.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role}`);
+
+    const app: QueueConnectionOptions = {
+      postgres: { connectionString: asRole(role), schema, migrate: false },
+    };
+    const name = uniqueName('granted');
+    const queue = bullmqQueue({ ...app, name });
+    cleanup.add(() => queue.close());
+    const job = await largeJob('Granted');
+    expect(await queue.enqueue(job, enqueueOptions(job.id))).toEqual({ id: job.id });
+
+    const sink = await startSmtpSink({ disableStartTls: true });
+    cleanup.add(() => sink.close());
+    const backend = backendFor(sink);
+    cleanup.add(() => backend.close());
+    const worker = await startEmailWorker({ ...app, name, backend });
+    cleanup.add(() => worker.close());
+    await sink.waitFor(1);
+    const attachment = sink.messages[0]?.parsed.attachments[0];
+    expect(attachment && sha256(attachment.content)).toBe(sha256(LARGE));
+
+    const rows = async () =>
+      (
+        await superuser.query(
+          `SELECT count(*)::int AS n FROM ${schema}.mailroom_attachment_content WHERE queue = $1`,
+          [name],
+        )
+      ).rows[0]?.n;
+    await waitUntil(async () => (await rows()) === 0, 5000, 'the content to be deleted');
+  }, 30_000);
+});
