@@ -39,9 +39,12 @@ async function readCheckedFile(path: string, size: number, filename: string): Pr
 
 // A stream source (a message read back from a job) is read whole: the job must hold
 // the bytes, and the stream yields exactly the size checked when it was first resolved.
-async function readStream(attachment: ResolvedAttachment, open: () => AsyncIterable<Uint8Array>) {
+async function readStream(
+  attachment: ResolvedAttachment,
+  openSource: () => AsyncIterable<Uint8Array>,
+) {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of readStreamSource(open, attachment.size, attachment.filename)) {
+  for await (const chunk of readStreamSource(openSource, attachment.size, attachment.filename)) {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
