@@ -22,7 +22,10 @@ export interface AttachmentContentStore {
   has(ref: string, size: number): Promise<boolean>;
   /** Streams the decoded bytes under `ref` (`size` of them) a piece at a time. */
   read(ref: string, size: number): AsyncIterable<Uint8Array>;
-  /** Makes the content under each ref (where still there) expire `ttlMs` from now. */
+  /**
+   * Makes the content under each ref (where still there) expire `ttlMs` from now.
+   * Content past its expiry but not yet purged (PostgreSQL) counts as still there.
+   */
   extend(refs: readonly string[], ttlMs: number): Promise<void>;
   /** Deletes the content under each ref; missing ones are ignored. */
   delete(refs: readonly string[]): Promise<void>;

@@ -48,14 +48,19 @@ const RETRY_PAGE = 100;
 /** Operator tasks on a queue: counts, retrying failed jobs, removing old ones. */
 export class QueueAdmin {
   readonly #queue: AdminQueue;
-  readonly #content: AttachmentContentStore;
   readonly #connection: Redis | undefined;
+  readonly #content: AttachmentContentStore | undefined;
 
-  /** Use {@link openQueueAdmin}. */
-  constructor(queue: AdminQueue, content: AttachmentContentStore, connection: Redis | undefined) {
+  /**
+   * Use {@link openQueueAdmin}. `connection` is closed with the admin. `content` is
+   * internal: where the queue keeps large attachment content, which `openQueueAdmin`
+   * passes; without it {@link retryFailed} and {@link obliterate} leave that content
+   * as it is, to expire on its own.
+   */
+  constructor(queue: AdminQueue, connection: Redis | undefined, content?: AttachmentContentStore) {
     this.#queue = queue;
-    this.#content = content;
     this.#connection = connection;
+    this.#content = content;
   }
 
   /** Counts jobs by state. */
@@ -81,8 +86,10 @@ export class QueueAdmin {
   /**
    * Moves every failed job back to waiting with its attempts reset, so it gets the
    * full number of attempts again. Returns how many were moved. The job's stored
-   * attachment content gets a new lifetime, as long as a new job's; content that has
-   * already expired cannot come back, and such a job fails again naming the attachment.
+   * attachment content gets a new lifetime, as long as a new job's. Content already
+   * gone (expired in Redis, or expired and purged in PostgreSQL, where expired rows
+   * stay until the next content is stored and come back with the new lifetime until
+   * then) cannot come back, and such a job fails again naming the attachment.
    *
    * Memory stays bounded whatever the number of failed jobs: ids are read a page at a
    * time and one job (with its data, up to the queue's `sizeLimit`) is loaded at a time.
@@ -108,7 +115,7 @@ export class QueueAdmin {
         if ((job.finishedOn ?? 0) >= startedAt) return retried;
         try {
           // First, so the retried job cannot find its content expiring under it.
-          await this.#content.extend(contentRefsOf(job.data), contentLifetimeMs(job.opts));
+          await this.#content?.extend(contentRefsOf(job.data), contentLifetimeMs(job.opts));
           await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
           retried += 1;
         } catch {
@@ -146,7 +153,7 @@ export class QueueAdmin {
    */
   async obliterate(): Promise<void> {
     await this.#queue.obliterate({ force: true });
-    await this.#content.deleteAll();
+    await this.#content?.deleteAll();
   }
 
   /** Closes the admin's connections. */
@@ -185,7 +192,7 @@ export async function openQueueAdmin(
     queue = redisQueue;
   }
   queue.on('error', () => undefined);
-  const admin = new QueueAdmin(queue, content, connection);
+  const admin = new QueueAdmin(queue, connection, content);
   try {
     await queue.waitUntilReady();
   } catch (error) {

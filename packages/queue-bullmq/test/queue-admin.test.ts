@@ -9,7 +9,7 @@ afterEach(() => cleanup.run());
 beforeAll(requireRedis);
 
 type AdminQueue = ConstructorParameters<typeof QueueAdmin>[0];
-type ContentStore = ConstructorParameters<typeof QueueAdmin>[1];
+type ContentStore = NonNullable<ConstructorParameters<typeof QueueAdmin>[2]>;
 
 /** A content store that holds nothing and records the refs whose life was extended. */
 function recordingStore(): { store: ContentStore; extended: string[] } {
@@ -87,7 +87,7 @@ describe('QueueAdmin.retryFailed', () => {
     // retried a second time by the same command.
     const { queue: spied, mostJobsAtOnce } = measured(queue);
     const { store, extended } = recordingStore();
-    const admin = new QueueAdmin(spied, store, undefined);
+    const admin = new QueueAdmin(spied, undefined, store);
     expect(await admin.retryFailed()).toBe(count);
     expect(mostJobsAtOnce()).toBeLessThanOrEqual(1);
     // Each retried job's stored attachment content lives on.
