@@ -1,10 +1,8 @@
 import { type EmailJob, type EnqueueOptions, type QueueAdapter, QueueError } from '@mailroom/core';
-import type { AttachmentContentStore, StoredContent } from './attachment-content-store.js';
 import type { BullmqQueueOptions } from './bullmq-queue-options.js';
-import { contentLifetimeMs } from './content-lifetime.js';
 import { toJobsOptions } from './job-options.js';
 import { jsonSizeUpperBound } from './json-size-bound.js';
-import { moveLargeAttachments } from './large-attachments.js';
+import { LargeAttachmentStorage } from './large-attachment-storage.js';
 import { PostgresProducer } from './postgres-producer.js';
 import type { AddedJob, QueueProducer } from './queue-producer.js';
 import { envHasQueue, type QueueEnv, resolveQueueTarget } from './queue-target.js';
@@ -25,6 +23,7 @@ export class BullmqQueue implements QueueAdapter {
   readonly datastore: 'redis' | 'postgres';
   readonly #settings: QueueSettings;
   readonly #producer: QueueProducer;
+  readonly #attachments: LargeAttachmentStorage;
   #closed = false;
 
   /** Use {@link bullmqQueue}, which validates the options. */
@@ -39,6 +38,11 @@ export class BullmqQueue implements QueueAdapter {
       target.kind === 'postgres'
         ? new PostgresProducer(settings.name, target.config, settings)
         : new RedisProducer(settings.name, target, settings);
+    this.#attachments = new LargeAttachmentStorage(
+      settings.name,
+      this.#producer,
+      settings.jobOptions,
+    );
   }
 
   /** Answers within `probeTimeoutMs` (default 150 ms); false while the datastore is down. */
@@ -53,9 +57,9 @@ export class BullmqQueue implements QueueAdapter {
    * unless that job failed: then it throws `QUEUE_ENQUEUE_FAILED` with
    * `details.state: 'failed'`, since nothing would be sent (`mailroom-worker
    * retry-failed` sends it again). Throws `QUEUE_UNAVAILABLE` when the job certainly
-   * was not stored: not connected, its attachment content could not be stored, or over
-   * `sizeLimit` (then with `details.scope: 'job'`, as only this job is refused), and
-   * `QUEUE_ENQUEUE_FAILED` when it may have been.
+   * was not stored: not connected, over `sizeLimit`, or its attachment content refused
+   * by the datastore (these two with `details.scope: 'job'`, as only this job is
+   * refused), and `QUEUE_ENQUEUE_FAILED` when it may have been.
    *
    * Attachments over 64 KiB of base64 are stored first, beside the queue, and the job
    * carries a reference to each (see the README for their lifetime); `sizeLimit` still
@@ -113,11 +117,10 @@ export class BullmqQueue implements QueueAdapter {
   }
 
   /**
-   * Stores jobs through `add` (one add, or one addBulk). Large attachments are stored
-   * first in the content store and the jobs carry refs to them, so that a worker
-   * streams them instead of holding them in memory whole.
+   * Stores jobs through `add` (one add, or one addBulk), their large attachments first
+   * (see {@link LargeAttachmentStorage}).
    */
-  async #store(
+  #store(
     items: ReadonlyArray<{ job: EmailJob; opts: EnqueueOptions }>,
     add: (entries: JobEntry[], readEarlierState: boolean[]) => Promise<AddedJob[]>,
   ): Promise<AddedJob[]> {
@@ -125,67 +128,19 @@ export class BullmqQueue implements QueueAdapter {
     // name a job stored earlier. Its state is read alongside the add, so a new job
     // waits no longer; only a failed one costs another round trip.
     const keyed = items.map(({ job, opts }) => opts.jobId !== job.id);
-    const moved = items.map(({ job }) => moveLargeAttachments(job));
-    const entries = moved.map(({ job }, index) => ({
-      job,
-      opts: toJobsOptions((items[index] as { opts: EnqueueOptions }).opts),
-    }));
-    const contents = moved.flatMap((item) => item.contents);
-    if (contents.length === 0) return add(entries, keyed);
-
-    const delayMs = Math.max(...items.map(({ opts }) => opts.delayMs));
-    const store = await this.#putContent(contents, delayMs);
-    let stored: AddedJob[];
-    try {
-      stored = await add(entries, keyed);
-    } catch (error) {
-      // Certainly not stored, so no job will ever read the content. Otherwise the job
-      // may be there and needs it.
-      if (error instanceof QueueError && error.code === 'QUEUE_UNAVAILABLE') {
-        await store.delete(contents.map(({ ref }) => ref)).catch(() => undefined);
-      }
-      throw error;
-    }
-    await Promise.all(
-      stored.map((added, index) =>
-        this.#releaseIfDuplicate(store, items[index]?.job as EmailJob, moved[index], added),
-      ),
+    const delayMs = Math.max(0, ...items.map(({ opts }) => opts.delayMs));
+    return this.#attachments.store(
+      items.map(({ job }) => job),
+      delayMs,
+      (jobs) =>
+        add(
+          jobs.map((job, index) => ({
+            job,
+            opts: toJobsOptions((items[index] as { opts: EnqueueOptions }).opts),
+          })),
+          keyed,
+        ),
     );
-    return stored;
-  }
-
-  /** Stores content before its jobs; any failure means no job was stored. */
-  async #putContent(contents: StoredContent[], delayMs: number): Promise<AttachmentContentStore> {
-    const store = await this.#producer.contentStore();
-    try {
-      await store.put(contents, contentLifetimeMs(this.#settings.jobOptions, delayMs));
-      return store;
-    } catch (error) {
-      await store.delete(contents.map(({ ref }) => ref)).catch(() => undefined);
-      throw new QueueError(
-        'QUEUE_UNAVAILABLE',
-        `attachment content could not be stored: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error, details: { queue: this.name } },
-      );
-    }
-  }
-
-  /**
-   * Deletes the content stored for `job` when the add found another job under its id
-   * (an idempotency key seen before): that job keeps its own content, and nothing
-   * would ever read or delete ours. When in doubt the content is left to expire.
-   */
-  async #releaseIfDuplicate(
-    store: AttachmentContentStore,
-    job: EmailJob,
-    moved: { contents: StoredContent[] } | undefined,
-    added: AddedJob,
-  ): Promise<void> {
-    const refs = moved?.contents.map(({ ref }) => ref) ?? [];
-    if (refs.length === 0 || added.earlierState === undefined) return;
-    if (added.earlierState === 'unknown') return;
-    const owner = await this.#producer.storedEmailId(added.id).catch(() => job.id);
-    if (owner !== job.id) await store.delete(refs).catch(() => undefined);
   }
 
   #assertOpen(): void {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { resolveMessage, toEmailJob } from '@mailroom/core';
+import { QueueError, resolveMessage, toEmailJob } from '@mailroom/core';
 import { bullmqQueue, type QueueConnectionOptions, startEmailWorker } from '@mailroom/queue-bullmq';
 import { startSmtpSink } from '@mailroom/testkit';
 import pg from 'pg';
@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   backendFor,
   Cleanup,
+  emailJob,
   enqueueOptions,
   POSTGRES_URL,
   requirePostgres,
@@ -46,7 +47,16 @@ function asRole(role: string): string {
 describe('PostgreSQL: a role with table grants only', () => {
   beforeAll(requirePostgres);
 
-  it('enqueues and delivers a large attachment when a migration role created the tables', async () => {
+  /**
+   * A private schema that the migration role (here the superuser) migrated, its
+   * content table created by a first large attachment, and a role granted only the
+   * use of its tables; all dropped after the test.
+   */
+  async function grantedRole(): Promise<{
+    schema: string;
+    role: string;
+    app: QueueConnectionOptions;
+  }> {
     // Identifiers of our own making: lower-case letters, digits and underscores.
     const schema = uniqueName('grants').replaceAll('-', '_');
     const role = `${schema}_app`;
@@ -58,8 +68,6 @@ describe('PostgreSQL: a role with table grants only', () => {
     await superuser.query(`CREATE SCHEMA ${schema}`);
     await superuser.query(`CREATE ROLE ${role} LOGIN`);
 
-    // The migration role (here the superuser) migrates BullMQ's schema and, with a
-    // first large attachment, creates the content table: it owns both.
     const owner = { postgres: { connectionString: POSTGRES_URL, schema } };
     const setup = bullmqQueue({ ...owner, name: uniqueName('setup') });
     cleanup.add(() => setup.close());
@@ -72,10 +80,15 @@ describe('PostgreSQL: a role with table grants only', () => {
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role}`,
     );
     await superuser.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role}`);
-
-    const app: QueueConnectionOptions = {
-      postgres: { connectionString: asRole(role), schema, migrate: false },
+    return {
+      schema,
+      role,
+      app: { postgres: { connectionString: asRole(role), schema, migrate: false } },
     };
+  }
+
+  it('enqueues and delivers a large attachment when a migration role created the tables', async () => {
+    const { schema, app } = await grantedRole();
     const name = uniqueName('granted');
     const queue = bullmqQueue({ ...app, name });
     cleanup.add(() => queue.close());
@@ -100,5 +113,26 @@ describe('PostgreSQL: a role with table grants only', () => {
         )
       ).rows[0]?.n;
     await waitUntil(async () => (await rows()) === 0, 5000, 'the content to be deleted');
+  }, 30_000);
+
+  it('refuses only the job (scope job) when the role may not store content; the queue stays up', async () => {
+    const { schema, role, app } = await grantedRole();
+    await superuser.query(`REVOKE INSERT ON ${schema}.mailroom_attachment_content FROM ${role}`);
+    const queue = bullmqQueue({ ...app, name: uniqueName('revoked') });
+    cleanup.add(() => queue.close());
+
+    const job = await largeJob('Revoked');
+    const error = await queue.enqueue(job, enqueueOptions(job.id)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueError);
+    expect((error as QueueError).code).toBe('QUEUE_UNAVAILABLE');
+    expect((error as QueueError).details).toMatchObject({
+      scope: 'job',
+      reason: 'content-refused',
+    });
+    expect((error as QueueError).message).toMatch(/permission denied/);
+
+    expect(await queue.isAvailable()).toBe(true);
+    const small = await emailJob('Small');
+    expect(await queue.enqueue(small, enqueueOptions(small.id))).toEqual({ id: small.id });
   }, 30_000);
 });

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { type EmailJob, QueueError, resolveMessage, toEmailJob } from '@mailroom/core';
+import { bullmqQueue } from '@mailroom/queue-bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LargeAttachmentStorage } from '../src/large-attachment-storage.js';
+import type { AddedJob, QueueProducer } from '../src/queue-producer.js';
+import { RedisAttachmentContentStore } from '../src/redis-attachment-content-store.js';
+import {
+  Cleanup,
+  emailJob,
+  enqueueOptions,
+  REDIS_URL,
+  requireRedis,
+  startPrivateRedis,
+  uniqueName,
+  waitUntil,
+} from './helpers.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const LARGE = randomBytes(100 * 1024);
+
+async function largeJob(subject: string): Promise<EmailJob> {
+  return toEmailJob(
+    await resolveMessage({
+      from: 'Sender <sender@example.com>',
+      to: 'rcpt@example.com',
+      subject,
+      text: subject,
+      attachments: [{ content: LARGE, filename: 'large.bin' }],
+    }),
+  );
+}
+
+const refusal = (promise: Promise<unknown>): Promise<QueueError> =>
+  promise.then(
+    () => {
+      throw new Error('expected a QueueError');
+    },
+    (error: unknown) => {
+      expect(error).toBeInstanceOf(QueueError);
+      return error as QueueError;
+    },
+  );
+
+describe('large attachment content the datastore does not store', () => {
+  it('refuses only the job (scope job) when Redis refuses the content; the queue stays up', async () => {
+    const redis = await startPrivateRedis();
+    cleanup.add(() => redis.kill());
+    // A user that may do everything but SET, which stores the content: BullMQ's adds
+    // run in scripts that never call it.
+    const admin = new Redis(redis.url);
+    await admin.acl('SETUSER', 'mailer', 'on', 'nopass', '~*', '&*', '+@all', '-set');
+    admin.disconnect();
+    const queue = bullmqQueue({
+      url: `redis://mailer:@127.0.0.1:${redis.port}`,
+      name: uniqueName('refused'),
+    });
+    cleanup.add(() => queue.close());
+    await waitUntil(() => queue.isAvailable(), 5000, 'the queue');
+
+    const job = await largeJob('Refused');
+    const error = await refusal(queue.enqueue(job, enqueueOptions(job.id)));
+    expect(error.code).toBe('QUEUE_UNAVAILABLE');
+    expect(error.details).toMatchObject({ scope: 'job', reason: 'content-refused' });
+    expect(error.message).toMatch(/NOPERM|EXECABORT/);
+
+    expect(await queue.isAvailable()).toBe(true);
+    const small = await emailJob('Small');
+    expect(await queue.enqueue(small, enqueueOptions(small.id))).toEqual({ id: small.id });
+  });
+
+  it('says the queue is unavailable (no scope) when Redis does not answer the content', async () => {
+    const redis = await startPrivateRedis();
+    cleanup.add(() => redis.kill());
+    const queue = bullmqQueue({
+      url: redis.url,
+      name: uniqueName('silent'),
+      enqueueTimeoutMs: 300,
+    });
+    cleanup.add(() => queue.close());
+    await waitUntil(() => queue.isAvailable(), 5000, 'the queue');
+    redis.pause();
+    cleanup.add(async () => redis.resume());
+
+    const job = await largeJob('Unanswered');
+    const error = await refusal(queue.enqueue(job, enqueueOptions(job.id)));
+    expect(error.code).toBe('QUEUE_UNAVAILABLE');
+    expect(error.details?.scope).toBeUndefined();
+  });
+});
+
+describe('LargeAttachmentStorage when the add fails after the content was stored', () => {
+  const client = new Redis(REDIS_URL, { lazyConnect: true });
+  beforeAll(requireRedis);
+  afterAll(() => client.disconnect());
+
+  /** The storage of a queue whose content is real (Redis), and whose add fails. */
+  function storage(name: string) {
+    const content = new RedisAttachmentContentStore(client, `bull:${name}:content`);
+    const producer: Pick<QueueProducer, 'contentStore' | 'storedEmailId'> = {
+      contentStore: async () => content,
+      storedEmailId: async () => undefined,
+    };
+    return new LargeAttachmentStorage(name, producer as QueueProducer, {});
+  }
+
+  const contentKeys = (name: string) => client.keys(`bull:${name}:content:*`);
+
+  it.each([
+    [
+      'deletes it when the job certainly was not stored (QUEUE_UNAVAILABLE)',
+      'QUEUE_UNAVAILABLE',
+      0,
+    ],
+    [
+      'keeps it when the job may have been stored (QUEUE_ENQUEUE_FAILED)',
+      'QUEUE_ENQUEUE_FAILED',
+      1,
+    ],
+  ] as const)('%s', async (_, code, kept) => {
+    const name = uniqueName('addfails');
+    cleanup.add(async () => {
+      const keys = await contentKeys(name);
+      if (keys.length > 0) await client.del(...keys);
+    });
+    const job = await largeJob('Add fails');
+    let storedBeforeAdd = 0;
+    const add = async (): Promise<AddedJob[]> => {
+      storedBeforeAdd = (await contentKeys(name)).length;
+      throw new QueueError(code, 'injected');
+    };
+    const error = await refusal(storage(name).store([job], 0, add));
+    expect(error.code).toBe(code);
+    expect(storedBeforeAdd).toBe(1);
+    expect(await contentKeys(name)).toHaveLength(kept);
+  });
+});
