@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type EmailJob, QueueError, resolveMessage, toEmailJob } from '@mailroom/core';
 import {
   type BullmqQueue,
+  type BullmqQueueOptions,
   bullmqQueue,
   type JobOutcome,
   openQueueAdmin,
@@ -45,6 +46,10 @@ interface Datastore {
   /** The refs of the queue's stored content. */
   contentRefs(queue: string): Promise<string[]>;
   deleteContent(queue: string, ref: string): Promise<void>;
+  /** How long until the content under `ref` expires, in ms (negative when it has none). */
+  expiresInMs(queue: string, ref: string): Promise<number>;
+  /** Makes the content under `ref` expire `ms` from now. */
+  expireIn(queue: string, ref: string, ms: number): Promise<void>;
 }
 
 const redis = new Redis(REDIS_URL, { lazyConnect: true });
@@ -69,7 +74,14 @@ const onRedis: Datastore = {
   async deleteContent(queue, ref) {
     await redis.del(`bull:${queue}:content:${ref}`);
   },
+  expiresInMs: (queue, ref) => redis.pttl(`bull:${queue}:content:${ref}`),
+  async expireIn(queue, ref, ms) {
+    await redis.pexpire(`bull:${queue}:content:${ref}`, ms);
+  },
 };
+
+// The database's clock, as the store reads it.
+const PG_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 const onPostgres: Datastore = {
   label: 'PostgreSQL',
@@ -96,7 +108,24 @@ const onPostgres: Datastore = {
       [queue, ref],
     );
   },
+  async expiresInMs(queue, ref) {
+    const { rows } = await postgres.query(
+      `SELECT expires_at_ms - ${PG_NOW_MS} AS ms FROM bullmq.mailroom_attachment_content
+        WHERE queue = $1 AND ref = $2`,
+      [queue, ref],
+    );
+    return rows[0] === undefined ? -2 : Number(rows[0].ms);
+  },
+  async expireIn(queue, ref, ms) {
+    await postgres.query(
+      `UPDATE bullmq.mailroom_attachment_content SET expires_at_ms = ${PG_NOW_MS} + $3
+        WHERE queue = $1 AND ref = $2`,
+      [queue, ref, ms],
+    );
+  },
 };
+
+const DAY = 86_400_000;
 
 /** A queued email with a large and a small attachment, resolved as the mailer would. */
 async function jobWithAttachments(subject: string, large: Uint8Array = LARGE): Promise<EmailJob> {
@@ -117,9 +146,12 @@ async function jobWithAttachments(subject: string, large: Uint8Array = LARGE): P
 describe.each([onRedis, onPostgres])('large attachments on $label', (store) => {
   beforeAll(() => store.require());
 
-  async function queueFor(where = store.where): Promise<BullmqQueue> {
+  async function queueFor(
+    where = store.where,
+    options: Omit<BullmqQueueOptions, keyof QueueConnectionOptions> = {},
+  ): Promise<BullmqQueue> {
     const name = uniqueName('large');
-    const queue = bullmqQueue({ ...where, name, backoff: { delayMs: 50 } });
+    const queue = bullmqQueue({ ...where, name, backoff: { delayMs: 50 }, ...options });
     cleanup.obliterate(name, where);
     cleanup.add(() => queue.close());
     await waitUntil(() => queue.isAvailable(), 10_000, `${store.label} queue`);
@@ -250,16 +282,56 @@ describe.each([onRedis, onPostgres])('large attachments on $label', (store) => {
     const error = await queue.enqueue(job, enqueueOptions(job.id)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueueError);
     expect((error as QueueError).code).toBe('QUEUE_UNAVAILABLE');
+    // The whole queue is down, not only this job.
+    expect((error as QueueError).details?.scope).toBeUndefined();
+  });
+
+  it.each([
+    ['removed within an hour', { age: 3600 }],
+    ['removed at once', true],
+  ] as const)(
+    'keeps content a week for the workers when failed jobs are %s',
+    async (_, removeOnFail) => {
+      const queue = await queueFor(store.where, { removeOnFail });
+      const job = await jobWithAttachments('Weekend');
+      await queue.enqueue(job, enqueueOptions(job.id));
+      expect(await store.expiresInMs(queue.name, `${job.id}:0`)).toBeGreaterThan(7 * DAY - 60_000);
+    },
+  );
+
+  it('stores content for a job with 50 attempts, for at most a year', async () => {
+    const queue = await queueFor(store.where, { attempts: 50, backoff: { delayMs: 30_000 } });
+    const job = await jobWithAttachments('Persistent');
+    expect(await queue.enqueue(job, enqueueOptions(job.id))).toEqual({ id: job.id });
+    const expiresIn = await store.expiresInMs(queue.name, `${job.id}:0`);
+    expect(expiresIn).toBeGreaterThan(364 * DAY);
+    expect(expiresIn).toBeLessThanOrEqual(365 * DAY);
+  });
+
+  it('deletes the content with the queue (QueueAdmin.obliterate)', async () => {
+    const queue = await queueFor();
+    const jobs = await Promise.all(['A', 'B'].map((subject) => jobWithAttachments(subject)));
+    for (const job of jobs) await queue.enqueue(job, enqueueOptions(job.id));
+    const other = await queueFor();
+    const kept = await jobWithAttachments('Other queue');
+    await other.enqueue(kept, enqueueOptions(kept.id));
+    expect(await store.contentRefs(queue.name)).toHaveLength(2);
+
+    const admin = await openQueueAdmin({ ...store.where, name: queue.name });
+    cleanup.add(() => admin.close());
+    await admin.obliterate();
+    expect(await store.contentRefs(queue.name)).toEqual([]);
+    expect(await store.contentRefs(other.name)).toEqual([`${kept.id}:0`]);
   });
 });
 
-describe('large attachments and retry-failed', () => {
-  beforeAll(requireRedis);
+describe.each([onRedis, onPostgres])('large attachments and retry-failed on $label', (store) => {
+  beforeAll(() => store.require());
 
   it('keeps the content of a failed job, and gives it a new life when the job is retried', async () => {
     const name = uniqueName('largefail');
-    const queue = bullmqQueue({ url: REDIS_URL, name });
-    cleanup.obliterate(name, { url: REDIS_URL });
+    const queue = bullmqQueue({ ...store.where, name });
+    cleanup.obliterate(name, store.where);
     cleanup.add(() => queue.close());
     const sink = await startSmtpSink({
       disableStartTls: true,
@@ -271,7 +343,7 @@ describe('large attachments and retry-failed', () => {
     const outcomes: JobOutcome[] = [];
     const startWorker = async () => {
       const worker = await startEmailWorker({
-        url: REDIS_URL,
+        ...store.where,
         name,
         backend,
         onJob: (outcome) => outcomes.push(outcome),
@@ -287,18 +359,22 @@ describe('large attachments and retry-failed', () => {
     expect(outcomes[0]?.status).toBe('failed');
     await first.close();
     // A failed job keeps its content, for at least a week (the failed-job retention).
-    const key = `bull:${name}:content:${job.id}:0`;
-    expect(await redis.pttl(key)).toBeGreaterThan(7 * 86_400_000);
+    const ref = `${job.id}:0`;
+    expect(await store.expiresInMs(name, ref)).toBeGreaterThan(7 * DAY);
 
-    await redis.pexpire(key, 60_000);
-    const admin = await openQueueAdmin({ url: REDIS_URL, name });
+    await store.expireIn(name, ref, 60_000);
+    const admin = await openQueueAdmin({ ...store.where, name });
     cleanup.add(() => admin.close());
     expect(await admin.retryFailed()).toBe(1);
-    expect(await redis.pttl(key)).toBeGreaterThan(7 * 86_400_000);
+    expect(await store.expiresInMs(name, ref)).toBeGreaterThan(7 * DAY);
 
     await startWorker();
     await sink.waitFor(1);
     expect(sink.messages[0]?.parsed.attachments[0]?.content.equals(LARGE)).toBe(true);
-    await waitUntil(async () => (await redis.exists(key)) === 0, 5000, 'the content to be deleted');
+    await waitUntil(
+      async () => (await store.contentRefs(name)).length === 0,
+      5000,
+      'the content to be deleted',
+    );
   });
 });
