@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { smtpBackend } from '@mailroom/backend-smtp';
 import {
+  type AttachmentInput,
   type EmailJob,
   type EmailPriority,
   type EnqueueOptions,
+  QueueError,
   resolveMessage,
   toEmailJob,
 } from '@mailroom/core';
@@ -64,6 +66,33 @@ export async function emailJob(subject = 'Hello', to = 'rcpt@example.com'): Prom
       text: `Body of ${subject}`,
     }),
   );
+}
+
+/** A queued email with `attachments`, resolved as the mailer would. */
+export async function emailJobWith(
+  subject: string,
+  ...attachments: AttachmentInput[]
+): Promise<EmailJob> {
+  return toEmailJob(
+    await resolveMessage({
+      from: 'Sender <sender@example.com>',
+      to: 'rcpt@example.com',
+      subject,
+      text: `Body of ${subject}`,
+      attachments,
+    }),
+  );
+}
+
+/** The `QueueError` that `promise` rejects with; throws when it does anything else. */
+export async function queueErrorOf(promise: Promise<unknown>): Promise<QueueError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof QueueError) return error;
+    throw error;
+  }
+  throw new Error('expected a QueueError');
 }
 
 /** Enqueue options with defaults. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type EmailJob, QueueError, resolveMessage, toEmailJob } from '@mailroom/core';
+import { QueueError } from '@mailroom/core';
 import { bullmqQueue } from '@mailroom/queue-bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,9 @@ import { RedisAttachmentContentStore } from '../src/redis-attachment-content-sto
 import {
   Cleanup,
   emailJob,
+  emailJobWith,
   enqueueOptions,
+  queueErrorOf,
   REDIS_URL,
   requireRedis,
   startPrivateRedis,
@@ -21,29 +23,6 @@ const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 const LARGE = randomBytes(100 * 1024);
-
-async function largeJob(subject: string): Promise<EmailJob> {
-  return toEmailJob(
-    await resolveMessage({
-      from: 'Sender <sender@example.com>',
-      to: 'rcpt@example.com',
-      subject,
-      text: subject,
-      attachments: [{ content: LARGE, filename: 'large.bin' }],
-    }),
-  );
-}
-
-const refusal = (promise: Promise<unknown>): Promise<QueueError> =>
-  promise.then(
-    () => {
-      throw new Error('expected a QueueError');
-    },
-    (error: unknown) => {
-      expect(error).toBeInstanceOf(QueueError);
-      return error as QueueError;
-    },
-  );
 
 describe('large attachment content the datastore does not store', () => {
   it('refuses only the job (scope job) when Redis refuses the content; the queue stays up', async () => {
@@ -61,8 +40,8 @@ describe('large attachment content the datastore does not store', () => {
     cleanup.add(() => queue.close());
     await waitUntil(() => queue.isAvailable(), 5000, 'the queue');
 
-    const job = await largeJob('Refused');
-    const error = await refusal(queue.enqueue(job, enqueueOptions(job.id)));
+    const job = await emailJobWith('Refused', { content: LARGE, filename: 'large.bin' });
+    const error = await queueErrorOf(queue.enqueue(job, enqueueOptions(job.id)));
     expect(error.code).toBe('QUEUE_UNAVAILABLE');
     expect(error.details).toMatchObject({ scope: 'job', reason: 'content-refused' });
     expect(error.message).toMatch(/NOPERM|EXECABORT/);
@@ -85,8 +64,8 @@ describe('large attachment content the datastore does not store', () => {
     redis.pause();
     cleanup.add(async () => redis.resume());
 
-    const job = await largeJob('Unanswered');
-    const error = await refusal(queue.enqueue(job, enqueueOptions(job.id)));
+    const job = await emailJobWith('Unanswered', { content: LARGE, filename: 'large.bin' });
+    const error = await queueErrorOf(queue.enqueue(job, enqueueOptions(job.id)));
     expect(error.code).toBe('QUEUE_UNAVAILABLE');
     expect(error.details?.scope).toBeUndefined();
   });
@@ -126,13 +105,13 @@ describe('LargeAttachmentStorage when the add fails after the content was stored
       const keys = await contentKeys(name);
       if (keys.length > 0) await client.del(...keys);
     });
-    const job = await largeJob('Add fails');
+    const job = await emailJobWith('Add fails', { content: LARGE, filename: 'large.bin' });
     let storedBeforeAdd = 0;
     const add = async (): Promise<AddedJob[]> => {
       storedBeforeAdd = (await contentKeys(name)).length;
       throw new QueueError(code, 'injected');
     };
-    const error = await refusal(storage(name).store([job], 0, add));
+    const error = await queueErrorOf(storage(name).store([job], 0, add));
     expect(error.code).toBe(code);
     expect(storedBeforeAdd).toBe(1);
     expect(await contentKeys(name)).toHaveLength(kept);

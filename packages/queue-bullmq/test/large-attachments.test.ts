@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type EmailJob, QueueError, resolveMessage, toEmailJob } from '@mailroom/core';
+import { type EmailJob, QueueError } from '@mailroom/core';
 import {
   type BullmqQueue,
   type BullmqQueueOptions,
@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   backendFor,
   Cleanup,
+  emailJobWith,
   enqueueOptions,
   freePort,
   POSTGRES_URL,
@@ -128,20 +129,12 @@ const onPostgres: Datastore = {
 const DAY = 86_400_000;
 
 /** A queued email with a large and a small attachment, resolved as the mailer would. */
-async function jobWithAttachments(subject: string, large: Uint8Array = LARGE): Promise<EmailJob> {
-  return toEmailJob(
-    await resolveMessage({
-      from: 'Sender <sender@example.com>',
-      to: 'rcpt@example.com',
-      subject,
-      text: `Body of ${subject}`,
-      attachments: [
-        { content: large, filename: 'large.bin' },
-        { content: SMALL, filename: 'small.bin' },
-      ],
-    }),
+const jobWithAttachments = (subject: string, large: Uint8Array = LARGE): Promise<EmailJob> =>
+  emailJobWith(
+    subject,
+    { content: large, filename: 'large.bin' },
+    { content: SMALL, filename: 'small.bin' },
   );
-}
 
 describe.each([onRedis, onPostgres])('large attachments on $label', (store) => {
   beforeAll(() => store.require());

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { QueueError, resolveMessage, toEmailJob } from '@mailroom/core';
 import { bullmqQueue, type QueueConnectionOptions, startEmailWorker } from '@mailroom/queue-bullmq';
 import { startSmtpSink } from '@mailroom/testkit';
 import pg from 'pg';
@@ -8,8 +7,10 @@ import {
   backendFor,
   Cleanup,
   emailJob,
+  emailJobWith,
   enqueueOptions,
   POSTGRES_URL,
+  queueErrorOf,
   requirePostgres,
   uniqueName,
   waitUntil,
@@ -23,18 +24,6 @@ afterAll(() => superuser.end());
 
 const LARGE = randomBytes(300 * 1024);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-async function largeJob(subject: string) {
-  return toEmailJob(
-    await resolveMessage({
-      from: 'Sender <sender@example.com>',
-      to: 'rcpt@example.com',
-      subject,
-      text: subject,
-      attachments: [{ content: LARGE, filename: 'large.bin' }],
-    }),
-  );
-}
 
 /** The connection string of `role` on the test database (the local server trusts it). */
 function asRole(role: string): string {
@@ -71,7 +60,7 @@ describe('PostgreSQL: a role with table grants only', () => {
     const owner = { postgres: { connectionString: POSTGRES_URL, schema } };
     const setup = bullmqQueue({ ...owner, name: uniqueName('setup') });
     cleanup.add(() => setup.close());
-    const first = await largeJob('Setup');
+    const first = await emailJobWith('Setup', { content: LARGE, filename: 'large.bin' });
     await setup.enqueue(first, enqueueOptions(first.id));
     await setup.close();
 
@@ -92,7 +81,7 @@ describe('PostgreSQL: a role with table grants only', () => {
     const name = uniqueName('granted');
     const queue = bullmqQueue({ ...app, name });
     cleanup.add(() => queue.close());
-    const job = await largeJob('Granted');
+    const job = await emailJobWith('Granted', { content: LARGE, filename: 'large.bin' });
     expect(await queue.enqueue(job, enqueueOptions(job.id))).toEqual({ id: job.id });
 
     const sink = await startSmtpSink({ disableStartTls: true });
@@ -121,15 +110,11 @@ describe('PostgreSQL: a role with table grants only', () => {
     const queue = bullmqQueue({ ...app, name: uniqueName('revoked') });
     cleanup.add(() => queue.close());
 
-    const job = await largeJob('Revoked');
-    const error = await queue.enqueue(job, enqueueOptions(job.id)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(QueueError);
-    expect((error as QueueError).code).toBe('QUEUE_UNAVAILABLE');
-    expect((error as QueueError).details).toMatchObject({
-      scope: 'job',
-      reason: 'content-refused',
-    });
-    expect((error as QueueError).message).toMatch(/permission denied/);
+    const job = await emailJobWith('Revoked', { content: LARGE, filename: 'large.bin' });
+    const error = await queueErrorOf(queue.enqueue(job, enqueueOptions(job.id)));
+    expect(error.code).toBe('QUEUE_UNAVAILABLE');
+    expect(error.details).toMatchObject({ scope: 'job', reason: 'content-refused' });
+    expect(error.message).toMatch(/permission denied/);
 
     expect(await queue.isAvailable()).toBe(true);
     const small = await emailJob('Small');

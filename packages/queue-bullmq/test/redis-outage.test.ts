@@ -1,4 +1,3 @@
-import { QueueError } from '@mailroom/core';
 import { bullmqQueue } from '@mailroom/queue-bullmq';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -9,6 +8,7 @@ import {
   enqueueOptions,
   freePort,
   type PrivateRedis,
+  queueErrorOf,
   startPrivateRedis,
   uniqueName,
   waitUntil,
@@ -29,17 +29,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   return { value, ms: performance.now() - started };
 }
 
-const failure = (promise: Promise<unknown>): Promise<QueueError> =>
-  promise.then(
-    () => {
-      throw new Error('expected a QueueError');
-    },
-    (error: unknown) => {
-      expect(error).toBeInstanceOf(QueueError);
-      return error as QueueError;
-    },
-  );
-
 describe('BullMQ queue with Redis down', () => {
   it('answers unavailable at once and refuses with QUEUE_UNAVAILABLE when Redis never ran', async () => {
     const queue = bullmqQueue({ url: `redis://127.0.0.1:${await freePort()}`, name: 'nowhere' });
@@ -48,7 +37,7 @@ describe('BullMQ queue with Redis down', () => {
     expect(probe.value).toBe(false);
     expect(probe.ms).toBeLessThan(300);
     const job = await emailJob();
-    const refused = await timed(() => failure(queue.enqueue(job, enqueueOptions(job.id))));
+    const refused = await timed(() => queueErrorOf(queue.enqueue(job, enqueueOptions(job.id))));
     expect(refused.value.code).toBe('QUEUE_UNAVAILABLE');
     expect(refused.ms).toBeLessThan(300);
   });
@@ -67,7 +56,7 @@ describe('BullMQ queue with Redis down', () => {
     expect(probe.value).toBe(false);
     expect(probe.ms).toBeLessThan(300);
     const down = await emailJob('During');
-    const refused = await timed(() => failure(queue.enqueue(down, enqueueOptions(down.id))));
+    const refused = await timed(() => queueErrorOf(queue.enqueue(down, enqueueOptions(down.id))));
     expect(refused.value.code).toBe('QUEUE_UNAVAILABLE');
     expect(refused.ms).toBeLessThan(300);
 
@@ -90,7 +79,7 @@ describe('BullMQ queue with Redis down', () => {
     expect(probe.value).toBe(false);
     expect(probe.ms).toBeLessThan(300);
     const job = await emailJob('Maybe stored');
-    const error = await failure(queue.enqueue(job, enqueueOptions(job.id)));
+    const error = await queueErrorOf(queue.enqueue(job, enqueueOptions(job.id)));
     expect(error.code).toBe('QUEUE_ENQUEUE_FAILED');
 
     // Why the mailer must not fall back here: the job was stored after all.
