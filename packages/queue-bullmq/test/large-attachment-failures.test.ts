@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { QueueError } from '@mailroom/core';
+import { createMailer, QueueError } from '@mailroom/core';
 import { bullmqQueue } from '@mailroom/queue-bullmq';
+import { startSmtpSink } from '@mailroom/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LargeAttachmentStorage } from '../src/large-attachment-storage.js';
 import type { AddedJob, QueueProducer } from '../src/queue-producer.js';
 import { RedisAttachmentContentStore } from '../src/redis-attachment-content-store.js';
 import {
+  backendFor,
   Cleanup,
   emailJob,
   emailJobWith,
@@ -33,10 +35,8 @@ describe('large attachment content the datastore does not store', () => {
     const admin = new Redis(redis.url);
     await admin.acl('SETUSER', 'mailer', 'on', 'nopass', '~*', '&*', '+@all', '-set');
     admin.disconnect();
-    const queue = bullmqQueue({
-      url: `redis://mailer:@127.0.0.1:${redis.port}`,
-      name: uniqueName('refused'),
-    });
+    const mailerUrl = `redis://mailer:@127.0.0.1:${redis.port}`;
+    const queue = bullmqQueue({ url: mailerUrl, name: uniqueName('refused') });
     cleanup.add(() => queue.close());
     await waitUntil(() => queue.isAvailable(), 5000, 'the queue');
 
@@ -49,6 +49,27 @@ describe('large attachment content the datastore does not store', () => {
     expect(await queue.isAvailable()).toBe(true);
     const small = await emailJob('Small');
     expect(await queue.enqueue(small, enqueueOptions(small.id))).toEqual({ id: small.id });
+
+    // Through a mailer: that email goes directly, the next ones still to the queue.
+    const sink = await startSmtpSink({ disableStartTls: true });
+    cleanup.add(() => sink.close());
+    const mailer = createMailer({
+      from: 'App <app@example.com>',
+      backend: backendFor(sink),
+      queue: bullmqQueue({ url: mailerUrl, name: uniqueName('refusedmailer') }),
+    });
+    cleanup.add(() => mailer.close());
+    const email = { to: 'user@example.com', text: 'Hi' };
+    const large = await mailer.send({
+      ...email,
+      subject: 'Large',
+      attachments: [{ content: LARGE, filename: 'large.bin' }],
+    });
+    expect(large).toMatchObject({ ok: true, status: 'sent', mode: 'sync' });
+    expect(sink.messages).toHaveLength(1);
+    for (const subject of ['After 1', 'After 2']) {
+      expect(await mailer.send({ ...email, subject })).toMatchObject({ mode: 'queue' });
+    }
   });
 
   it('says the queue is unavailable (no scope) when Redis does not answer the content', async () => {
