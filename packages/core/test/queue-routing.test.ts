@@ -42,6 +42,14 @@ function scriptedQueue(script: {
 
 const email = { to: 'a@example.com', subject: 'Hi', text: 'Hello' };
 
+/** Polls until `check` holds; fails after 5 s. */
+async function until(check: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 5000; !check(); ) {
+    if (Date.now() > deadline) throw new Error('condition not reached within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 function setup(queue: QueueAdapter | false) {
   const backend = testBackend();
   const mailer = createMailer({ from: 'app@example.com', backend, queue });
@@ -99,11 +107,18 @@ describe('queue routing', () => {
 
   it('uses the queue again once it comes back', async () => {
     let up = false;
-    const queue = scriptedQueue({ available: async () => up });
+    let calls = 0;
+    const queue = scriptedQueue({
+      available: async () => {
+        calls++;
+        return up;
+      },
+    });
     const { mailer } = setup(queue);
     expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
     up = true;
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Re-checked in the background about a second later.
+    await until(() => calls === 2);
     expect(await mailer.send(email)).toMatchObject({ mode: 'queue', status: 'queued' });
   });
 
@@ -120,8 +135,7 @@ describe('queue routing', () => {
     cleanups.push(() => mailer.close());
     expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
     // The answer expires after 1 s; the queue is re-checked in the background and hangs.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect(calls).toBe(2);
+    await until(() => calls === 2);
     expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
     // Answered from the known "down", not by waiting out the hanging re-check.
     expect(fallbacks.map((f) => f.reason)).toEqual([
@@ -162,10 +176,9 @@ describe('queue routing', () => {
     });
     const { mailer } = setup(queue);
     await mailer.send(email);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect(calls).toBe(2);
+    await until(() => calls === 2);
     await mailer.close();
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(calls).toBe(2);
   });
 
