@@ -12,9 +12,9 @@ import type { ResolvedMessage } from '../message/resolved-message.js';
 async function* readLazily(path: string, size: number): AsyncGenerator<Buffer> {
   if (size === 0) return;
   // 16 KiB reads, not the default 64 KiB: every chunk is garbage off V8's heap until a
-  // collection, and smaller ones keep a 25 MiB send within ~1 MiB of RSS instead of
-  // 3-15 MiB (benchmark S5; 32 KiB behaves like 64). The cost, ~70 ms more for 25 MiB
-  // to a loopback server, is lost in any real network's transfer time.
+  // collection, and smaller ones kept a 25 MiB send at 0.5-12 MiB of RSS growth instead
+  // of 14-19 MiB (benchmark S5, 10 rounds each; 32 KiB behaves like 64). The cost, ~70 ms
+  // more for 25 MiB to a loopback server, is lost in any real network's transfer time.
   yield* createReadStream(path, { start: 0, end: size - 1, highWaterMark: 16 * 1024 });
 }
 
