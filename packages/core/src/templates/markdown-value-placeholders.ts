@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { escapeHtml } from './escape-html.js';
 
+const LETTER_X = 0x78;
+const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
+
 /**
  * Keeps context values out of marked. marked does not sanitise, and a value's Markdown
  * (`[x](javascript:…)`, `**`, `# `, a bare URL) would become live markup; HTML-escaping
@@ -12,7 +15,6 @@ import { escapeHtml } from './escape-html.js';
 export class MarkdownValuePlaceholders {
   // Random per renderer, so neither authors nor values can forge a placeholder.
   readonly #prefix = `mrv${randomBytes(8).toString('hex')}n`;
-  readonly #pattern = new RegExp(`${this.#prefix}(\\d+)x`, 'g');
   #values: string[] | undefined;
 
   /**
@@ -43,19 +45,34 @@ export class MarkdownValuePlaceholders {
 
   /** Replaces the placeholders in marked's HTML output with the HTML-escaped values. */
   fill(html: string, values: readonly string[]): string {
+    return this.#expand(html, values, values.length);
+  }
+
+  // A scan with indexOf, not a RegExp replace: this runs over every Markdown email's
+  // HTML, and the scan takes a fraction of the time (benchmark S7).
+  #expand(text: string, values: readonly string[], limit: number): string {
     const prefix = this.#prefix;
-    const pattern = this.#pattern;
-    // A value captured with {% set %} holds placeholders of values written before it;
-    // only such a value is searched again. (`replace` with a global pattern collects
-    // every match before calling back, so the nested use of the pattern is safe.)
-    const expand = (text: string, limit: number): string =>
-      text.replace(pattern, (_match, digits: string) => {
-        const index = Number(digits);
-        const value = values[index];
-        if (value === undefined || index >= limit) return '';
-        const escaped = escapeHtml(value);
-        return escaped.includes(prefix) ? expand(escaped, index) : escaped;
-      });
-    return expand(html, values.length);
+    let at = text.indexOf(prefix);
+    if (at === -1) return text;
+    let filled = '';
+    let copied = 0;
+    while (at !== -1) {
+      const digits = at + prefix.length;
+      let end = digits;
+      while (end < text.length && isDigit(text.charCodeAt(end))) end += 1;
+      if (end === digits || text.charCodeAt(end) !== LETTER_X) {
+        at = text.indexOf(prefix, digits);
+        continue;
+      }
+      const index = Number(text.slice(digits, end));
+      const value = values[index];
+      // A value captured with {% set %} holds placeholders of values written before it.
+      const escaped = value === undefined || index >= limit ? '' : escapeHtml(value);
+      filled += text.slice(copied, at);
+      filled += escaped.includes(prefix) ? this.#expand(escaped, values, index) : escaped;
+      copied = end + 1;
+      at = text.indexOf(prefix, copied);
+    }
+    return filled + text.slice(copied);
   }
 }
