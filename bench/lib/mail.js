@@ -1,4 +1,6 @@
 import { smtpBackend } from '@mailroom/backend-smtp';
+import { createMailer } from '@mailroom/core';
+import { bullmqQueue } from '@mailroom/queue-bullmq';
 import nodemailer from 'nodemailer';
 
 // The email every delivery scenario sends, the same on both sides: one recipient, a
@@ -69,4 +71,23 @@ export function rawTransport(port, { fileAccess = false } = {}) {
     disableFileAccess: !fileAccess,
     disableUrlAccess: true,
   });
+}
+
+/**
+ * A Mailroom mailer that queues every email onto `bullmqQueue(queueOptions)`. Its own
+ * SMTP backend to the sink is never used (closing a mailer closes its backend, so it
+ * is not shared).
+ */
+export function queueingMailer(sinkPort, queueOptions) {
+  return createMailer({
+    from: FROM,
+    backend: mailroomBackend(sinkPort),
+    queue: bullmqQueue(queueOptions),
+  });
+}
+
+/** Sends `input` through `mailer`, insisting that it was queued. */
+export async function sendQueued(mailer, input, scenario) {
+  const result = await mailer.send(input);
+  if (result.status !== 'queued') throw new Error(`${scenario}: not queued (${result.status})`);
 }

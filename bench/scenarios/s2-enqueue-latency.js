@@ -1,8 +1,6 @@
-import { createMailer } from '@mailroom/core';
-import { bullmqQueue } from '@mailroom/queue-bullmq';
 import { createPostgresBackend, Queue, withBackend } from 'bullmq';
 import { Redis } from 'ioredis';
-import { FROM, mailroomBackend, mailroomInput, rawJobData } from '../lib/mail.js';
+import { mailroomInput, queueingMailer, rawJobData, sendQueued } from '../lib/mail.js';
 import { since } from '../lib/stats.js';
 import { RAW_JOB_OPTIONS } from './raw-job-options.js';
 
@@ -47,20 +45,11 @@ async function measure(ctx, datastore, count, openSides) {
 function redisSides(ctx) {
   return async () => {
     const name = ctx.queueName('s2');
-    const mailer = createMailer({
-      from: FROM,
-      backend: mailroomBackend(ctx.sink.port),
-      queue: bullmqQueue({ url: ctx.redis.url, name: `${name}-mailroom` }),
-    });
+    const mailer = queueingMailer(ctx.sink.port, { url: ctx.redis.url, name: `${name}-mailroom` });
     const connection = new Redis(ctx.redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue(`${name}-raw`, { connection, defaultJobOptions: RAW_JOB_OPTIONS });
     return {
-      mailroom: {
-        send: async (i) => {
-          const result = await mailer.send(mailroomInput(i));
-          if (result.status !== 'queued') throw new Error(`S2: not queued (${result.status})`);
-        },
-      },
+      mailroom: { send: (i) => sendQueued(mailer, mailroomInput(i), 'S2') },
       raw: { send: (i) => queue.add('email', rawJobData(i)) },
       close: async () => {
         await mailer.close();
@@ -81,10 +70,9 @@ function postgresSides(ctx) {
       schema: ctx.postgres.schema,
       migrate: true,
     };
-    const mailer = createMailer({
-      from: FROM,
-      backend: mailroomBackend(ctx.sink.port),
-      queue: bullmqQueue({ postgres: connection, name: `${name}-mailroom` }),
+    const mailer = queueingMailer(ctx.sink.port, {
+      postgres: connection,
+      name: `${name}-mailroom`,
     });
     const queue = new PostgresQueue(`${name}-raw`, {
       connection,
@@ -92,12 +80,7 @@ function postgresSides(ctx) {
     });
     await queue.waitUntilReady();
     return {
-      mailroom: {
-        send: async (i) => {
-          const result = await mailer.send(mailroomInput(i));
-          if (result.status !== 'queued') throw new Error(`S2: not queued (${result.status})`);
-        },
-      },
+      mailroom: { send: (i) => sendQueued(mailer, mailroomInput(i), 'S2') },
       raw: { send: (i) => queue.add('email', rawJobData(i)) },
       close: async () => {
         await mailer.close();

@@ -1,8 +1,6 @@
-import { createMailer } from '@mailroom/core';
-import { bullmqQueue } from '@mailroom/queue-bullmq';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { FROM, mailroomBackend, mailroomInput, rawJobData } from '../lib/mail.js';
+import { mailroomInput, queueingMailer, rawJobData } from '../lib/mail.js';
 import { since } from '../lib/stats.js';
 import { RAW_JOB_OPTIONS } from './raw-job-options.js';
 
@@ -13,11 +11,7 @@ import { RAW_JOB_OPTIONS } from './raw-job-options.js';
 export async function s3(ctx) {
   const count = ctx.size(10_000);
   const name = ctx.queueName('s3');
-  const mailer = createMailer({
-    from: FROM,
-    backend: mailroomBackend(ctx.sink.port),
-    queue: bullmqQueue({ url: ctx.redis.url, name: `${name}-mailroom` }),
-  });
+  const mailer = queueingMailer(ctx.sink.port, { url: ctx.redis.url, name: `${name}-mailroom` });
   const connection = new Redis(ctx.redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue(`${name}-raw`, { connection, defaultJobOptions: RAW_JOB_OPTIONS });
   let offset = 0;

@@ -1,11 +1,10 @@
-import { createMailer } from '@mailroom/core';
-import { bullmqQueue, startEmailWorker } from '@mailroom/queue-bullmq';
+import { startEmailWorker } from '@mailroom/queue-bullmq';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
-  FROM,
   mailroomBackend,
   mailroomInput,
+  queueingMailer,
   rawJobData,
   rawMessage,
   rawTransport,
@@ -37,13 +36,7 @@ export async function s4(ctx) {
   const sides = {
     mailroom: async (n) => {
       const name = `${ctx.queueName('s4')}-${round++}`;
-      // The producer's own backend (never used: every email is queued), since closing a
-      // mailer closes its backend.
-      const producer = createMailer({
-        from: FROM,
-        backend: mailroomBackend(ctx.sink.port),
-        queue: bullmqQueue({ url: ctx.redis.url, name }),
-      });
+      const producer = queueingMailer(ctx.sink.port, { url: ctx.redis.url, name });
       const inputs = Array.from({ length: n }, (_, i) => mailroomInput(offset + i));
       offset += n;
       const enqueueStart = process.hrtime.bigint();

@@ -1,8 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { createMailer } from '@mailroom/core';
-import { bullmqQueue } from '@mailroom/queue-bullmq';
 import { Child } from '../lib/child.js';
-import { FROM, mailroomBackend, mailroomInput } from '../lib/mail.js';
+import { mailroomInput, queueingMailer, sendQueued } from '../lib/mail.js';
 import { median } from '../lib/stats.js';
 
 // S5 and S6: one large file attachment, peak RSS growth of the process doing the
@@ -38,11 +36,7 @@ async function runWorkerChild(ctx) {
     args: ['worker-mailroom', String(ctx.sink.port), ctx.attachment.path, ctx.redis.url, name],
     execArgv: EXEC_ARGV,
   });
-  const producer = createMailer({
-    from: FROM,
-    backend: mailroomBackend(ctx.sink.port),
-    queue: bullmqQueue({ url: ctx.redis.url, name }),
-  });
+  const producer = queueingMailer(ctx.sink.port, { url: ctx.redis.url, name });
   try {
     await child.next('ready');
     // Warm-up: a small email opens the worker's SMTP connection.
@@ -54,8 +48,7 @@ async function runWorkerChild(ctx) {
       await child.request({ type: 'measure' });
       target += 1;
       const input = { ...mailroomInput(i + 1), attachments: [ctx.attachment.path] };
-      const result = await producer.send(input);
-      if (result.status !== 'queued') throw new Error(`S6: not queued (${result.status})`);
+      await sendQueued(producer, input, 'S6');
       await ctx.sink.waitFor(target);
       sends.push(await child.request({ type: 'report' }));
     }
