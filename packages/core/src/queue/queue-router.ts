@@ -96,8 +96,15 @@ export class QueueRouter {
    */
   async route(options: RoutingOptions): Promise<Route> {
     if (options.background === false) return { kind: 'sync' };
-    const waitStart = performance.now();
-    const { queue, reason } = this.#settled ?? (await this.#active);
+    // Only the first sends wait here, while auto-detection imports the adapter.
+    let waitedMs = 0;
+    let active = this.#settled;
+    if (active === undefined) {
+      const waitStart = performance.now();
+      active = await this.#active;
+      waitedMs = performance.now() - waitStart;
+    }
+    const { queue, reason } = active;
     if (queue === undefined) {
       if (needsQueue(options)) {
         throw new QueueError(
@@ -117,7 +124,7 @@ export class QueueRouter {
       options.idempotencyKey === undefined &&
       queue.adapter.allowFallback !== false;
     const availability = await queue.probe.check(
-      mayFallBack ? { acceptStaleDown: true, waitedMs: performance.now() - waitStart } : {},
+      mayFallBack ? { acceptStaleDown: true, waitedMs } : {},
     );
     if (availability.available) return { kind: 'queue', adapter: queue.adapter };
     const why = availability.reason ?? 'unavailable';
