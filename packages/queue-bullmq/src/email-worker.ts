@@ -143,10 +143,7 @@ export async function startEmailWorker(
       ...settings,
       connection: config,
     });
-    content = new PostgresAttachmentContentStore(
-      () => postgresWorker.getBackend().connection.pool,
-      name,
-    );
+    content = new PostgresAttachmentContentStore(postgresWorker, name);
     worker = postgresWorker;
   } else {
     connection = openRedis(target, 'worker');
@@ -154,7 +151,7 @@ export async function startEmailWorker(
       ...settings,
       connection,
     });
-    content = new RedisAttachmentContentStore(connection, redisWorker.toKey('content'));
+    content = new RedisAttachmentContentStore(connection, redisWorker);
     worker = redisWorker;
   }
 

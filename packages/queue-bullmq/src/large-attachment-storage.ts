@@ -99,8 +99,9 @@ export class LargeAttachmentStorage {
     added: AddedJob,
   ): Promise<void> {
     const refs = contents?.map(({ ref }) => ref) ?? [];
-    if (refs.length === 0 || added.earlierState === undefined) return;
-    if (added.earlierState === 'unknown') return;
+    // No earlier job was read (unkeyed) or found: the stored job is ours.
+    const { earlierState } = added;
+    if (refs.length === 0 || earlierState === undefined || earlierState === 'unknown') return;
     const owner = await this.#producer.storedEmailId(added.id).catch(() => job.id);
     if (owner !== job.id) await store.delete(refs).catch(() => undefined);
   }

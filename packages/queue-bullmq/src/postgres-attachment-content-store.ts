@@ -35,6 +35,11 @@ END
 $create$;
 COMMIT;`;
 
+/** A BullMQ queue or worker on the Postgres backend, as far as the store uses it. */
+interface PoolOwner {
+  getBackend(): { connection: { pool: PgPool } };
+}
+
 // The database's clock, in ms, so that every process agrees on what has expired.
 const NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
@@ -42,18 +47,23 @@ const NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
  * Keeps attachment content in PostgreSQL, in a table `mailroom_attachment_content` of
  * BullMQ's schema (created on first use when missing, which needs CREATE on the schema;
  * an existing table needs only SELECT, INSERT, UPDATE and DELETE on it), one row per
- * attachment keyed by queue name and ref. The base64 text is decoded by the server and stored as bytes. Rows past
- * their expiry are treated as gone and purged whenever content is stored.
+ * attachment keyed by queue name and ref. The base64 text is decoded by the server and
+ * stored as bytes. Rows past their expiry are treated as gone and purged whenever
+ * content is stored.
  */
 export class PostgresAttachmentContentStore implements AttachmentContentStore {
-  readonly #pool: () => PgPool;
+  readonly #owner: PoolOwner;
   readonly #queue: string;
   #created: Promise<void> | undefined;
 
-  /** `pool` gives the pool of the BullMQ queue or worker, once it is open. */
-  constructor(pool: () => PgPool, queue: string) {
-    this.#pool = pool;
+  /** `owner`: the BullMQ queue or worker whose pool (once it is open) is used. */
+  constructor(owner: PoolOwner, queue: string) {
+    this.#owner = owner;
     this.#queue = queue;
+  }
+
+  #pool(): PgPool {
+    return this.#owner.getBackend().connection.pool;
   }
 
   async #create(): Promise<void> {

@@ -163,8 +163,7 @@ export class PostgresProducer implements QueueProducer {
     const queue = await this.#openOrUnavailable();
     // A queue replaced after a failed connect brings a new pool.
     if (this.#content?.queue !== queue) {
-      const pool = queue.getBackend().connection.pool;
-      this.#content = { queue, store: new PostgresAttachmentContentStore(() => pool, this.#name) };
+      this.#content = { queue, store: new PostgresAttachmentContentStore(queue, this.#name) };
     }
     return this.#content.store;
   }

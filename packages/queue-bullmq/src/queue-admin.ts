@@ -180,15 +180,12 @@ export async function openQueueAdmin(
     const postgresQueue = new PostgresQueue(name, {
       connection: postgresRoleConfig(target.config, { poolSize: 2 }),
     });
-    content = new PostgresAttachmentContentStore(
-      () => postgresQueue.getBackend().connection.pool,
-      name,
-    );
+    content = new PostgresAttachmentContentStore(postgresQueue, name);
     queue = postgresQueue;
   } else {
     connection = openRedis(target, 'admin');
     const redisQueue = new Queue(name, { connection });
-    content = new RedisAttachmentContentStore(connection, redisQueue.toKey('content'));
+    content = new RedisAttachmentContentStore(connection, redisQueue);
     queue = redisQueue;
   }
   queue.on('error', () => undefined);

@@ -22,10 +22,10 @@ export class RedisAttachmentContentStore implements AttachmentContentStore {
   readonly #client: Redis;
   readonly #base: string;
 
-  /** `base` is the queue's key for its content, BullMQ's `queue.toKey('content')`. */
-  constructor(client: Redis, base: string) {
+  /** `queue`: the BullMQ queue or worker whose key space holds the content. */
+  constructor(client: Redis, queue: { toKey(type: string): string }) {
     this.#client = client;
-    this.#base = base;
+    this.#base = queue.toKey('content');
   }
 
   #key(ref: string): string {

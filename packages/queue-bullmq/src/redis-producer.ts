@@ -58,7 +58,7 @@ export class RedisProducer implements QueueProducer {
         defaultJobOptions: this.#jobOptions,
       });
       queue.on('error', () => undefined);
-      const content = new RedisAttachmentContentStore(this.#client, queue.toKey('content'));
+      const content = new RedisAttachmentContentStore(this.#client, queue);
       this.#loaded = { queue, content };
       return this.#loaded;
     });

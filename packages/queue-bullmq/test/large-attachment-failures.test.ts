@@ -99,7 +99,9 @@ describe('LargeAttachmentStorage when the add fails after the content was stored
 
   /** The storage of a queue whose content is real (Redis), and whose add fails. */
   function storage(name: string) {
-    const content = new RedisAttachmentContentStore(client, `bull:${name}:content`);
+    const content = new RedisAttachmentContentStore(client, {
+      toKey: (type) => `bull:${name}:${type}`,
+    });
     const producer: Pick<QueueProducer, 'contentStore' | 'storedEmailId'> = {
       contentStore: async () => content,
       storedEmailId: async () => undefined,
