@@ -17,7 +17,7 @@ import { s1 } from './scenarios/s1-sync-smtp.js';
 import { s2Postgres, s2Redis } from './scenarios/s2-enqueue-latency.js';
 import { s3 } from './scenarios/s3-send-many-queue.js';
 import { s4 } from './scenarios/s4-worker-delivery.js';
-import { s5, s6 } from './scenarios/s5-s6-attachments.js';
+import { s5, s5Bytes, s6 } from './scenarios/s5-s6-attachments.js';
 import { s7 } from './scenarios/s7-templates.js';
 import { s8Refused, s8Unresponsive } from './scenarios/s8-redis-down.js';
 
@@ -27,7 +27,7 @@ const MIB = 1024 * 1024;
 
 const USAGE = `Usage: pnpm bench [options]   (or: node bench/run.js [options] after pnpm run build)
 
-  --only S1,S3      run only these scenarios (S2 and S8 include both of their rows)
+  --only S1,S3      run only these scenarios (S2, S5 and S8 include both of their rows)
   --scale 0.1       multiply every size (emails, renders, samples, attachment) by this
   --rounds N        rounds per side, alternating Mailroom and raw (default 5, and 3 for
                     S5, S6 and S8, which start fresh processes every round)
@@ -90,6 +90,16 @@ const SCENARIOS = [
     raw: 'nodemailer with path',
     target: 'peak RSS growth <= 0.5 x file size',
     run: s5,
+    rounds: 3,
+    check: (r) => r.mailroom.median <= 0.5,
+  },
+  {
+    id: 'S5',
+    row: 'S5 bytes',
+    title: (c) => `the same ${c.mib} MiB attachment as bytes in memory, sent synchronously`,
+    raw: 'nodemailer with a Buffer',
+    target: 'peak RSS growth <= 0.5 x file size',
+    run: s5Bytes,
     rounds: 3,
     check: (r) => r.mailroom.median <= 0.5,
   },

@@ -2,6 +2,8 @@
 // argv: mode, SMTP sink port, attachment file, [Redis URL, queue name].
 //   sync-mailroom    S5 Mailroom: mailer.send with the file as an attachment, queue: false
 //   path-raw         S5 raw: nodemailer with { path }
+//   bytes-mailroom   S5 bytes Mailroom: mailer.send with the file's bytes, read beforehand
+//   bytes-raw        S5 bytes raw: nodemailer with the same bytes as a Buffer
 //   worker-mailroom  S6 Mailroom: an email worker delivering the queued emails
 //   buffer-raw       S6 raw: nodemailer with the file read into a Buffer
 //
@@ -43,12 +45,15 @@ async function measured(send) {
 }
 
 async function runSync() {
-  if (mode === 'sync-mailroom') {
+  // The bytes modes hold the file in memory before anything is measured.
+  const bytes = mode.startsWith('bytes-') ? await readFile(file) : undefined;
+  if (mode === 'sync-mailroom' || mode === 'bytes-mailroom') {
     const mailer = createMailer({ from: FROM, backend: mailroomBackend(port), queue: false });
     // Warm-up: opens the pooled SMTP connection.
     await mailer.send(mailroomInput(0));
+    const attachment = bytes ? { filename: basename(file), content: bytes } : file;
     const sends = await measured(async (i) => {
-      const sent = await mailer.send({ ...mailroomInput(i + 1), attachments: [file] });
+      const sent = await mailer.send({ ...mailroomInput(i + 1), attachments: [attachment] });
       if (!sent.ok) throw new Error('S5: Mailroom send failed');
     });
     await mailer.close();
@@ -60,7 +65,7 @@ async function runSync() {
     const attachment =
       mode === 'path-raw'
         ? { filename: basename(file), path: file }
-        : { filename: basename(file), content: await readFile(file) };
+        : { filename: basename(file), content: bytes ?? (await readFile(file)) };
     await transport.sendMail({ ...rawMessage(i + 1), attachments: [attachment] });
   });
   transport.close();

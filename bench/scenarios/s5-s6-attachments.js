@@ -8,6 +8,8 @@ import { median } from '../lib/stats.js';
 // taken after a full collection).
 //
 // S5: sent synchronously. Mailroom streams the file; raw nodemailer gets `{ path }`.
+// S5 bytes: the same, the attachment given as bytes already in memory; raw nodemailer
+//     gets them as a Buffer.
 // S6: queued (Redis), then delivered by an email worker in the child; the attachment is
 //     stored beside the job (base64 under its own key) and streamed by the worker. Raw:
 //     nodemailer given the file as a Buffer (read inside the measured window, as the
@@ -81,6 +83,19 @@ export async function s5(ctx) {
   const { runs, cold } = await growthRuns(ctx, {
     mailroom: () => runChild(ctx, 'sync-mailroom'),
     raw: 'path-raw',
+  });
+  return ctx.memory(runs, { fileBytes: ctx.attachment.size, sendsPerProcess: SENDS, cold });
+}
+
+/**
+ * S5 bytes: the same attachment already in memory (a Buffer the application built),
+ * sent synchronously. Raw: nodemailer given that Buffer.
+ * @param {import('../run.js').Context} ctx
+ */
+export async function s5Bytes(ctx) {
+  const { runs, cold } = await growthRuns(ctx, {
+    mailroom: () => runChild(ctx, 'bytes-mailroom'),
+    raw: 'bytes-raw',
   });
   return ctx.memory(runs, { fileBytes: ctx.attachment.size, sendsPerProcess: SENDS, cold });
 }

@@ -160,6 +160,42 @@ describe('attachments delivered over SMTP', () => {
       sha256(await readFile(join(dir, 'big.bin'))),
     );
   });
+
+  it('delivers large in-memory bytes intact, a view into a larger buffer included', async () => {
+    const { sink, mailer } = await setup();
+    const file = await readFile(join(dir, 'big.bin'));
+    // 1 MiB + 3 bytes starting 5 bytes into the file's buffer: pieces must follow the
+    // view's offset and length, not its underlying ArrayBuffer's.
+    const view = new Uint8Array(file.buffer, file.byteOffset + 5, 1024 * 1024 + 3);
+    await mailer.send({
+      to: 'alice@example.com',
+      subject: 'Bytes',
+      text: 'Big bytes.',
+      attachments: [
+        { content: view, filename: 'view.bin' },
+        { contentBase64: file.toString('base64'), filename: 'whole.bin' },
+        ['edge.bin', file.subarray(0, 64 * 1024 + 1)],
+      ],
+    });
+    const [fromView, whole, edge] = (await sink.waitFor(1))[0]?.parsed.attachments ?? [];
+    expect(fromView?.content.equals(Buffer.from(view))).toBe(true);
+    expect(whole?.content.equals(file)).toBe(true);
+    expect(edge?.content.equals(file.subarray(0, 64 * 1024 + 1))).toBe(true);
+  });
+
+  it('labels a large message/rfc822 part by its content (such a part cannot be encoded)', async () => {
+    const { sink, mailer } = await setup();
+    const forwarded = `From: a@example.com\r\nSubject: Old\r\n\r\n${'plain ascii line\r\n'.repeat(5000)}`;
+    await mailer.send({
+      to: 'alice@example.com',
+      subject: 'Fwd',
+      text: 'Forwarded.',
+      attachments: [{ content: forwarded, filename: 'old.eml', contentType: 'message/rfc822' }],
+    });
+    const raw = (await sink.waitFor(1))[0]?.raw.toString('latin1') ?? '';
+    expect(raw).toMatch(/Content-Type: message\/rfc822[\s\S]*?Content-Transfer-Encoding: 7bit/i);
+    expect(raw).toContain('plain ascii line\r\nplain ascii line');
+  });
 });
 
 describe('a failing attachment sends nothing', () => {
