@@ -10,6 +10,26 @@ type Recipient = string | { address: string };
 const addressOf = (recipient: Recipient): string =>
   typeof recipient === 'string' ? recipient : recipient.address;
 
+/** nodemailer's record of one refused recipient. */
+interface RecipientError {
+  recipient?: Recipient;
+  responseCode?: number;
+}
+
+// Refused with a 4xx reply (greylisting, a full mailbox, a rate limit): worth another
+// attempt, unlike a 5xx.
+function deferredOf(errors: unknown): string[] {
+  if (!Array.isArray(errors)) return [];
+  return (errors as RecipientError[]).flatMap(({ recipient, responseCode }) =>
+    recipient !== undefined &&
+    responseCode !== undefined &&
+    responseCode >= 400 &&
+    responseCode < 500
+      ? [addressOf(recipient)]
+      : [],
+  );
+}
+
 /** The SMTP backend: delivers through nodemailer, pooled by default. */
 export class SmtpBackend implements EmailBackend {
   readonly name = 'smtp';
@@ -55,10 +75,12 @@ export class SmtpBackend implements EmailBackend {
     if (this.#closed) throw new DeliveryError('BACKEND_UNAVAILABLE', 'the SMTP backend is closed');
     try {
       const info = await this.#transporter.sendMail(toMailOptions(message));
+      const deferred = deferredOf((info as { rejectedErrors?: unknown }).rejectedErrors);
       return {
         messageId: message.messageId,
         accepted: (info.accepted as Recipient[]).map(addressOf),
         rejected: (info.rejected as Recipient[]).map(addressOf),
+        ...(deferred.length === 0 ? {} : { deferred }),
         ...(typeof info.response === 'string' ? { response: info.response } : {}),
       };
     } catch (error) {

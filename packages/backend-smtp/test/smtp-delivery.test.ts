@@ -285,6 +285,34 @@ describe('SMTP delivery to a real server', () => {
     expect(received?.rcptTo).toEqual(['ok@example.com']);
   });
 
+  it('tells recipients deferred for now (4xx) from those refused for good (5xx)', async () => {
+    const sink = await sinkWith({
+      rcptReply: (address) =>
+        address.startsWith('gone')
+          ? { code: 550, message: 'unknown user' }
+          : address.startsWith('later')
+            ? { code: 452, message: 'mailbox full, try later' }
+            : undefined,
+    });
+    const mailer = mailerFor(sink);
+    const sent: Array<MailerEvents['sent']> = [];
+    mailer.on('sent', (payload) => sent.push(payload));
+    const result = await mailer.send({
+      to: ['ok@example.com', 'later@example.com', 'gone@example.com'],
+      subject: 'Partial',
+      text: 'x',
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      accepted: ['ok@example.com'],
+      rejected: ['later@example.com', 'gone@example.com'],
+      deferred: ['later@example.com'],
+    });
+    expect(sent[0]).toMatchObject({ deferred: ['later@example.com'] });
+    const plain = await mailer.send({ to: 'ok@example.com', subject: 'All in', text: 'x' });
+    expect(plain).not.toHaveProperty('deferred');
+  });
+
   it('classifies a closed port as temporary', async () => {
     const sink = await startSmtpSink();
     const { port } = sink;

@@ -70,6 +70,10 @@ export type {
   QueueContext,
   QueueEventSink,
 } from './queue/queue-adapter.js';
+export {
+  type DeferredRetry,
+  retryDeferredRecipients,
+} from './queue/retry-deferred-recipients.js';
 export { createTemplateRenderer } from './templates/create-template-renderer.js';
 export type { RenderedTemplate, RenderTemplate } from './templates/rendered-template.js';
 export type { TemplateOptions } from './templates/template-options.js';

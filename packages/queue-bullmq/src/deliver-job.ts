@@ -2,9 +2,11 @@ import {
   AttachmentError,
   type DeliveryInfo,
   type EmailBackend,
+  type EmailJob,
   type EmailJobAttachment,
   fromEmailJob,
   type ResolvedMessage,
+  retryDeferredRecipients,
 } from '@mailroom/core';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { AttachmentContentStore } from './attachment-content-store.js';
@@ -43,9 +45,23 @@ async function readMessage(
   return message;
 }
 
+// The reason (code, SMTP reply) is what BullMQ keeps as the job's failedReason; a
+// permanent failure is not tried again.
+function asJobFailure(error: unknown): Error {
+  const failure = describeFailure(error);
+  const thrown = failure.permanent
+    ? new UnrecoverableError(failureReason(failure))
+    : new Error(failureReason(failure));
+  thrown.cause = error;
+  return thrown;
+}
+
 /**
  * Delivers one job, its stored attachment content streamed from `content`; a
- * permanent failure becomes BullMQ's `UnrecoverableError`.
+ * permanent failure becomes BullMQ's `UnrecoverableError`. When the server deferred
+ * some recipients (a 4xx reply) and took the others, the job's envelope is narrowed to
+ * the deferred ones and the attempt fails as temporary, so BullMQ's backoff brings it
+ * back for them alone.
  */
 export async function deliverJob(
   backend: EmailBackend,
@@ -56,13 +72,15 @@ export async function deliverJob(
   try {
     info = await backend.send(await readMessage(job, content));
   } catch (error) {
-    const failure = describeFailure(error);
-    // The reason (code, SMTP reply) is what BullMQ keeps as the job's failedReason.
-    const thrown = failure.permanent
-      ? new UnrecoverableError(failureReason(failure))
-      : new Error(failureReason(failure));
-    thrown.cause = error;
-    throw thrown;
+    throw asJobFailure(error);
+  }
+  // readMessage has checked the job's shape.
+  const retry = retryDeferredRecipients(job.data as EmailJob, info);
+  if (retry !== undefined) {
+    // The next attempt, or retry-failed after the last, goes to the deferred alone.
+    // Should this write fail, the job runs again for everyone: at least once.
+    await job.updateData(retry.job);
+    throw asJobFailure(retry.error);
   }
   return {
     messageId: info.messageId,

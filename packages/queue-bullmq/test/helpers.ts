@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { smtpBackend } from '@mailroom/backend-smtp';
 import {
+  type AddressListInput,
   type AttachmentInput,
   type EmailJob,
   type EmailPriority,
@@ -57,7 +58,10 @@ export const uniqueName = (label: string): string =>
   `test-${label}-${randomBytes(4).toString('hex')}`;
 
 /** A queued email, resolved as the mailer would. */
-export async function emailJob(subject = 'Hello', to = 'rcpt@example.com'): Promise<EmailJob> {
+export async function emailJob(
+  subject = 'Hello',
+  to: AddressListInput = 'rcpt@example.com',
+): Promise<EmailJob> {
   return toEmailJob(
     await resolveMessage({
       from: 'Sender <sender@example.com>',

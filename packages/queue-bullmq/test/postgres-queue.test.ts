@@ -1,11 +1,12 @@
 import { QueueError } from '@mailroom/core';
 import {
+  type BullmqQueueOptions,
   bullmqQueue,
   type JobOutcome,
   openQueueAdmin,
   startEmailWorker,
 } from '@mailroom/queue-bullmq';
-import { startSmtpSink } from '@mailroom/testkit';
+import { greylisting, type SmtpSinkOptions, startSmtpSink } from '@mailroom/testkit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   backendFor,
@@ -23,35 +24,61 @@ const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 beforeAll(requirePostgres);
 
+/** A fresh queue on the machine's PostgreSQL, dropped after the test, once available. */
+async function postgresQueue(label: string, options: Omit<BullmqQueueOptions, 'postgres'> = {}) {
+  const name = uniqueName(label);
+  const queue = bullmqQueue({ postgres: POSTGRES_URL, name, ...options });
+  cleanup.obliterate(name, { postgres: POSTGRES_URL });
+  cleanup.add(() => queue.close());
+  expect(await waitUntilAvailable(queue)).toBe(true);
+  return queue;
+}
+
+/** A sink and a worker on queue `name`, recording outcomes. */
+async function deliverer(name: string, sinkOptions: SmtpSinkOptions = {}) {
+  const sink = await startSmtpSink({ disableStartTls: true, ...sinkOptions });
+  const backend = backendFor(sink);
+  const outcomes: JobOutcome[] = [];
+  const worker = await startEmailWorker({
+    postgres: POSTGRES_URL,
+    name,
+    backend,
+    onJob: (outcome) => outcomes.push(outcome),
+  });
+  cleanup.add(() => sink.close());
+  cleanup.add(() => backend.close());
+  cleanup.add(() => worker.close());
+  return { sink, outcomes };
+}
+
 describe('BullMQ queue on PostgreSQL', () => {
   it('stores a batch in one call and a worker delivers every job of it', async () => {
-    const name = uniqueName('pgbulk');
-    const queue = bullmqQueue({ postgres: POSTGRES_URL, name });
-    cleanup.obliterate(name, { postgres: POSTGRES_URL });
-    cleanup.add(() => queue.close());
-    expect(await waitUntilAvailable(queue)).toBe(true);
+    const queue = await postgresQueue('pgbulk');
     const jobs = await Promise.all(Array.from({ length: 12 }, (_, n) => emailJob(`Bulk ${n}`)));
     const stored = await queue.enqueueMany(
       jobs.map((job) => ({ job, opts: enqueueOptions(job.id) })),
     );
     expect(stored).toEqual(jobs.map((job) => ({ id: job.id })));
-    const sink = await startSmtpSink({ disableStartTls: true });
-    const backend = backendFor(sink);
-    const worker = await startEmailWorker({ postgres: POSTGRES_URL, name, backend });
-    cleanup.add(() => sink.close());
-    cleanup.add(() => backend.close());
-    cleanup.add(() => worker.close());
+    const { sink } = await deliverer(queue.name);
     await sink.waitFor(12, 15_000);
     expect(new Set(sink.messages.map((m) => m.parsed.subject)).size).toBe(12);
   });
 
+  it('retries recipients the server deferred (451) for them alone', async () => {
+    const queue = await postgresQueue('pgdefer', { backoff: { delayMs: 50 } });
+    const job = await emailJob('Greylisted', ['ok@example.com', 'later@example.com']);
+    await queue.enqueue(job, enqueueOptions(job.id));
+    const { sink, outcomes } = await deliverer(queue.name, {
+      rcptReply: greylisting(['later@example.com']),
+    });
+    await waitUntil(() => outcomes.length === 2, 15_000, 'two outcomes');
+    expect(outcomes.map((o) => o.status)).toEqual(['retry', 'sent']);
+    expect(sink.messages.map((m) => m.rcptTo)).toEqual([['ok@example.com'], ['later@example.com']]);
+  });
+
   it('migrates, queues jobs, and a worker delivers them once per jobId', async () => {
-    const name = uniqueName('pg');
-    const queue = bullmqQueue({ postgres: POSTGRES_URL, name, backoff: { delayMs: 50 } });
+    const queue = await postgresQueue('pg', { backoff: { delayMs: 50 } });
     expect(queue.datastore).toBe('postgres');
-    cleanup.obliterate(name, { postgres: POSTGRES_URL });
-    cleanup.add(() => queue.close());
-    expect(await waitUntilAvailable(queue)).toBe(true);
 
     const jobs = await Promise.all([1, 2, 3].map((n) => emailJob(`Postgres ${n}`)));
     for (const job of jobs) {
@@ -61,21 +88,9 @@ describe('BullMQ queue on PostgreSQL', () => {
     if (!first) throw new Error('no job');
     expect(await queue.enqueue(first, enqueueOptions(first.id))).toEqual({ id: first.id });
 
-    const sink = await startSmtpSink({
-      disableStartTls: true,
+    const { sink, outcomes } = await deliverer(queue.name, {
       dataReply: (attempt) => (attempt === 1 ? { code: 451, message: 'Try again' } : undefined),
     });
-    const backend = backendFor(sink);
-    const outcomes: JobOutcome[] = [];
-    const worker = await startEmailWorker({
-      postgres: POSTGRES_URL,
-      name,
-      backend,
-      onJob: (outcome) => outcomes.push(outcome),
-    });
-    cleanup.add(() => sink.close());
-    cleanup.add(() => backend.close());
-    cleanup.add(() => worker.close());
 
     await sink.waitFor(3);
     await waitUntil(() => outcomes.filter((o) => o.status === 'sent').length === 3);
@@ -87,27 +102,12 @@ describe('BullMQ queue on PostgreSQL', () => {
   });
 
   it('refuses a repeated idempotency key whose job failed; retry-failed sends it again', async () => {
-    const name = uniqueName('pgfail');
-    const queue = bullmqQueue({ postgres: POSTGRES_URL, name });
-    cleanup.obliterate(name, { postgres: POSTGRES_URL });
-    cleanup.add(() => queue.close());
-    expect(await waitUntilAvailable(queue)).toBe(true);
+    const queue = await postgresQueue('pgfail');
+    const { name } = queue;
     let refuse = true;
-    const sink = await startSmtpSink({
-      disableStartTls: true,
+    const { sink, outcomes } = await deliverer(name, {
       rcptReply: () => (refuse ? { code: 550, message: 'No such user' } : undefined),
     });
-    const backend = backendFor(sink);
-    const outcomes: JobOutcome[] = [];
-    const worker = await startEmailWorker({
-      postgres: POSTGRES_URL,
-      name,
-      backend,
-      onJob: (outcome) => outcomes.push(outcome),
-    });
-    cleanup.add(() => sink.close());
-    cleanup.add(() => backend.close());
-    cleanup.add(() => worker.close());
 
     const job = await emailJob('Bounce');
     expect(await queue.enqueue(job, enqueueOptions('signup:9'))).toEqual({ id: 'signup%3A9' });

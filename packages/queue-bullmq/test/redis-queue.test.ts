@@ -5,9 +5,10 @@ import {
   bullmqQueueFromEnv,
   type EmailWorkerOptions,
   type JobOutcome,
+  openQueueAdmin,
   startEmailWorker,
 } from '@mailroom/queue-bullmq';
-import { type SmtpSinkOptions, startSmtpSink } from '@mailroom/testkit';
+import { greylisting, type SmtpSinkOptions, startSmtpSink } from '@mailroom/testkit';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -218,6 +219,50 @@ describe('BullMQ queue on Redis', () => {
     }
     expect(outcomes[2]).toMatchObject({ attempt: 3, messageId: job.messageId });
     expect(sink.messages[0]?.parsed.messageId).toBe(job.messageId);
+  });
+
+  it('retries recipients the server deferred (451) for them alone, once each', async () => {
+    const queue = redisQueue();
+    const job = await emailJob('Greylisted one', ['ok@example.com', 'later@example.com']);
+    await queue.enqueue(job, enqueueOptions(job.id));
+    const { sink, outcomes } = await deliverer(queue.name, {
+      rcptReply: greylisting(['later@example.com']),
+    });
+    await waitUntil(() => outcomes.length === 2);
+    expect(outcomes.map((o) => o.status)).toEqual(['retry', 'sent']);
+    expect(outcomes[0]).toMatchObject({
+      failure: { code: 'DELIVERY_TEMPORARY', message: expect.stringMatching(/later@example\.com/) },
+    });
+    expect(outcomes[1]).toMatchObject({ accepted: ['later@example.com'], rejected: [] });
+    expect(sink.messages.map((m) => m.rcptTo)).toEqual([['ok@example.com'], ['later@example.com']]);
+    expect(sink.messages.map((m) => m.parsed.messageId)).toEqual([job.messageId, job.messageId]);
+    expect(sink.messages[1]?.parsed.to).toMatchObject({
+      text: 'ok@example.com, later@example.com',
+    });
+  });
+
+  it('keeps a job whose deferred recipients ran out of attempts for retry-failed, which sends to them alone', async () => {
+    const queue = redisQueue({ attempts: 1 });
+    const job = await emailJob('Greylisted long', ['ok@example.com', 'later@example.com']);
+    await queue.enqueue(job, enqueueOptions(job.id));
+    const { sink, outcomes } = await deliverer(queue.name, {
+      rcptReply: greylisting(['later@example.com']),
+    });
+    await waitUntil(() => outcomes.length === 1);
+    expect(outcomes[0]).toMatchObject({
+      status: 'failed',
+      failure: { code: 'DELIVERY_TEMPORARY' },
+    });
+    const stored = await rawQueue(queue.name).getJob(job.id);
+    expect(stored?.failedReason).toMatch(/^DELIVERY_TEMPORARY 1 of 2 recipients deferred/);
+    expect(stored?.data.envelope.to).toEqual(['later@example.com']);
+
+    const admin = await openQueueAdmin({ url: REDIS_URL, name: queue.name });
+    cleanup.add(() => admin.close());
+    expect(await admin.retryFailed()).toBe(1);
+    await waitUntil(() => outcomes.length === 2);
+    expect(outcomes[1]).toMatchObject({ status: 'sent', accepted: ['later@example.com'] });
+    expect(sink.messages.map((m) => m.rcptTo)).toEqual([['ok@example.com'], ['later@example.com']]);
   });
 
   it('fails a permanent failure (550) at once, keeping the SMTP reason', async () => {

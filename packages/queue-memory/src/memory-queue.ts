@@ -8,6 +8,7 @@ import {
   type QueueAdapter,
   type QueueContext,
   QueueError,
+  retryDeferredRecipients,
 } from '@mailroom/core';
 import { computeBackoff } from './compute-backoff.js';
 import type { MemoryQueueOptions } from './memory-queue-options.js';
@@ -139,7 +140,14 @@ export class MemoryQueue implements QueueAdapter {
     entry.attempt += 1;
     context.events.sending(entry.job);
     try {
-      context.events.sent(entry.job, await context.deliver(entry.job));
+      const info = await context.deliver(entry.job);
+      context.events.sent(entry.job, info);
+      // Recipients the server deferred are tried again on their own.
+      const retry = retryDeferredRecipients(entry.job, info);
+      if (retry !== undefined) {
+        entry.job = retry.job;
+        this.#retryOrFail(entry, retry.error);
+      }
     } catch (caught) {
       const error =
         caught instanceof MailroomError
@@ -147,15 +155,20 @@ export class MemoryQueue implements QueueAdapter {
           : new DeliveryError('DELIVERY_TEMPORARY', `delivery crashed: ${String(caught)}`, {
               cause: caught,
             });
-      const temporary = error instanceof DeliveryError && error.temporary;
-      if (temporary && entry.attempt < this.#attempts && !this.#closed) {
-        const delayMs = computeBackoff(entry.attempt, this.#backoffMs, this.#maxBackoffMs);
-        context.events.retrying(entry.job, entry.attempt + 1, delayMs, error);
-        this.#schedule(entry, delayMs, 'normal');
-      } else {
-        this.#known.set(entry.id, { failed: error });
-        context.events.failed(entry.job, error);
-      }
+      this.#retryOrFail(entry, error);
+    }
+  }
+
+  #retryOrFail(entry: Entry, error: MailroomError): void {
+    const context = this.#context as QueueContext;
+    const temporary = error instanceof DeliveryError && error.temporary;
+    if (temporary && entry.attempt < this.#attempts && !this.#closed) {
+      const delayMs = computeBackoff(entry.attempt, this.#backoffMs, this.#maxBackoffMs);
+      context.events.retrying(entry.job, entry.attempt + 1, delayMs, error);
+      this.#schedule(entry, delayMs, 'normal');
+    } else {
+      this.#known.set(entry.id, { failed: error });
+      context.events.failed(entry.job, error);
     }
   }
 

@@ -1,7 +1,7 @@
 import { smtpBackend } from '@mailroom/backend-smtp';
 import { createMailer, type Mailer, type MailerEvents } from '@mailroom/core';
 import { memoryQueue } from '@mailroom/queue-memory';
-import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '@mailroom/testkit';
+import { greylisting, type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '@mailroom/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -96,6 +96,65 @@ describe('memory queue', () => {
     await queue.drain();
     expect(sink.dataAttempts).toBe(3);
     expect(events.filter(([name]) => name === 'failed')).toHaveLength(1);
+  });
+
+  it('retries recipients the server deferred for them alone, once each', async () => {
+    const { sink, mailer, queue, events } = await setup({
+      rcptReply: greylisting(['later@example.com']),
+    });
+    const result = await mailer.send(email(1, { to: 'ok@example.com', cc: 'later@example.com' }));
+    await queue.drain();
+    expect(sink.messages.map((m) => m.rcptTo)).toEqual([['ok@example.com'], ['later@example.com']]);
+    // The same message both times: headers name everyone, the Message-ID is kept.
+    expect(sink.messages.map((m) => m.parsed.messageId)).toEqual([
+      result.messageId,
+      result.messageId,
+    ]);
+    expect(sink.messages[1]?.parsed.cc).toMatchObject({ text: 'later@example.com' });
+    expect(events.map(([name]) => name)).toEqual([
+      'queued',
+      'sending',
+      'sent',
+      'retrying',
+      'sending',
+      'sent',
+    ]);
+    expect(events[2]?.[1]).toMatchObject({
+      accepted: ['ok@example.com'],
+      deferred: ['later@example.com'],
+    });
+    expect(events[3]?.[1]).toMatchObject({
+      attempt: 2,
+      error: { code: 'DELIVERY_TEMPORARY', details: { deferred: ['later@example.com'] } },
+    });
+    expect(events[5]?.[1]).toMatchObject({ accepted: ['later@example.com'], rejected: [] });
+  });
+
+  it('reports deferred recipients as failed once the attempts are used up', async () => {
+    const { sink, mailer, queue, events } = await setup(
+      { rcptReply: greylisting(['later@example.com'], 10) },
+      { attempts: 1 },
+    );
+    await mailer.send(email(1, { to: ['ok@example.com', 'later@example.com'] }));
+    await queue.drain();
+    expect(sink.messages.map((m) => m.rcptTo)).toEqual([['ok@example.com']]);
+    expect(events.map(([name]) => name)).toEqual(['queued', 'sending', 'sent', 'failed']);
+    expect(events[3]?.[1]).toMatchObject({
+      error: {
+        code: 'DELIVERY_TEMPORARY',
+        details: { deferred: ['later@example.com'], accepted: ['ok@example.com'] },
+      },
+    });
+  });
+
+  it('retries for everyone when the server defers every recipient', async () => {
+    const { sink, mailer, queue, events } = await setup({
+      rcptReply: greylisting(['a@example.com', 'b@example.com']),
+    });
+    await mailer.send(email(1, { to: ['a@example.com', 'b@example.com'] }));
+    await queue.drain();
+    expect(sink.messages.map((m) => m.rcptTo)).toEqual([['a@example.com', 'b@example.com']]);
+    expect(events.filter(([name]) => name === 'retrying')).toHaveLength(1);
   });
 
   it('delivers an idempotency key once', async () => {

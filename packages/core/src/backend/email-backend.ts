@@ -8,6 +8,12 @@ export interface DeliveryInfo {
   accepted: string[];
   /** Recipients the server refused (the message still went to the accepted ones). */
   rejected: string[];
+  /**
+   * The part of `rejected` refused only for now (a 4xx reply, such as greylisting or a
+   * full mailbox): a later attempt may reach them. Queues retry the message for these
+   * recipients alone. Absent or empty when there are none.
+   */
+  deferred?: string[];
   /** The server's final reply, when there is one. */
   response?: string;
 }

@@ -15,8 +15,17 @@ export interface MailerEvents {
   queued: MailerEventBase & { queue: string; jobId: string };
   /** A backend starts delivering a message. */
   sending: MailerEventBase & { mode: DeliveryMode; backend: string };
-  /** A backend delivered a message. */
-  sent: MailerEventBase & { mode: DeliveryMode; accepted: string[]; rejected: string[] };
+  /**
+   * A backend delivered a message. `deferred` (present only when some were) lists the
+   * recipients refused for now; a queue then retries for them alone, and a later
+   * `sent` reports that attempt.
+   */
+  sent: MailerEventBase & {
+    mode: DeliveryMode;
+    accepted: string[];
+    rejected: string[];
+    deferred?: string[];
+  };
   /** A temporary failure; delivery will be tried again. */
   retrying: MailerEventBase & { attempt: number; delayMs: number; error: MailroomError };
   /** A send failed for good. */

@@ -44,6 +44,18 @@ function asDeliveryError(error: unknown, backend: string): MailroomError {
   });
 }
 
+/** What results and `sent` events report of a delivery's recipients. */
+function recipientsOf(info: DeliveryInfo): {
+  accepted: string[];
+  rejected: string[];
+  deferred?: string[];
+} {
+  const { accepted, rejected, deferred } = info;
+  return deferred === undefined || deferred.length === 0
+    ? { accepted, rejected }
+    : { accepted, rejected, deferred };
+}
+
 /**
  * Sends email through one backend, directly or through a queue. Create it with
  * `createMailer(config)`; use one per process and `close()` it on shutdown.
@@ -81,12 +93,7 @@ export class Mailer {
             backend: this.#config.backend.name,
           }),
         sent: (job, info) =>
-          this.#emit('sent', {
-            ...base(job),
-            mode: 'queue',
-            accepted: info.accepted,
-            rejected: info.rejected,
-          }),
+          this.#emit('sent', { ...base(job), mode: 'queue', ...recipientsOf(info) }),
         retrying: (job, attempt, delayMs, error) =>
           this.#emit('retrying', { ...base(job), attempt, delayMs, error }),
         failed: (job, error) => this.#emit('failed', { ...base(job), error }),
@@ -235,23 +242,9 @@ export class Mailer {
   async #deliverNow(message: ResolvedMessage): Promise<SendSuccess> {
     const { id, messageId } = message;
     this.#emit('sending', { id, messageId, mode: 'sync', backend: this.#config.backend.name });
-    const info = await this.#sendThroughBackend(message);
-    this.#emit('sent', {
-      id,
-      messageId,
-      mode: 'sync',
-      accepted: info.accepted,
-      rejected: info.rejected,
-    });
-    return {
-      ok: true,
-      status: 'sent',
-      id,
-      messageId,
-      mode: 'sync',
-      accepted: info.accepted,
-      rejected: info.rejected,
-    };
+    const recipients = recipientsOf(await this.#sendThroughBackend(message));
+    this.#emit('sent', { id, messageId, mode: 'sync', ...recipients });
+    return { ok: true, status: 'sent', id, messageId, mode: 'sync', ...recipients };
   }
 
   /**

@@ -22,6 +22,11 @@ export interface SendSuccess {
   accepted?: string[];
   /** Recipients the server refused (synchronous delivery). */
   rejected?: string[];
+  /**
+   * The part of `rejected` the server refused only for now (a 4xx reply): sending to
+   * them again later may succeed. Present only when there are some.
+   */
+  deferred?: string[];
 }
 
 /** A failed send, returned instead of thrown when `failSilently` is on. */
