@@ -1,4 +1,5 @@
 import { DeliveryError } from '@mailroom/core';
+import { isStreamReread } from './is-stream-reread.js';
 
 // Failures without an SMTP reply that a later attempt may not hit: the network or the
 // server was briefly away.
@@ -47,10 +48,12 @@ export function classifySmtpError(error: unknown): DeliveryError {
     ...(originalCode === undefined ? {} : { socketCode: originalCode }),
   };
   const certificateRefused = originalCode !== undefined && CERTIFICATE_ERROR.test(originalCode);
+  // A part offered twice after a dropped connection reads anew in a fresh composition.
   const temporary =
     responseCode !== undefined
       ? responseCode < 500
-      : !certificateRefused && (code === undefined || TEMPORARY_CODES.has(code));
+      : !certificateRefused &&
+        (code === undefined || TEMPORARY_CODES.has(code) || isStreamReread(error));
   return new DeliveryError(
     temporary ? 'DELIVERY_TEMPORARY' : 'DELIVERY_PERMANENT',
     `SMTP delivery failed: ${reason}`,

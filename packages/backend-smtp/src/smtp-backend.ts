@@ -2,6 +2,7 @@ import type { DeliveryInfo, EmailBackend, ResolvedMessage } from '@mailroom/core
 import { ConfigError, DeliveryError, toMailOptions } from '@mailroom/core';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { classifySmtpError } from './classify-smtp-error.js';
+import { isStreamReread } from './is-stream-reread.js';
 import { parseSmtpUrl } from './parse-smtp-url.js';
 import type { SmtpBackendOptions } from './smtp-backend-options.js';
 import { validateSmtpOptions } from './validate-smtp-options.js';
@@ -74,7 +75,7 @@ export class SmtpBackend implements EmailBackend {
   async send(message: ResolvedMessage): Promise<DeliveryInfo> {
     if (this.#closed) throw new DeliveryError('BACKEND_UNAVAILABLE', 'the SMTP backend is closed');
     try {
-      const info = await this.#transporter.sendMail(toMailOptions(message));
+      const info = await this.#sendMail(message);
       const deferred = deferredOf((info as { rejectedErrors?: unknown }).rejectedErrors);
       return {
         messageId: message.messageId,
@@ -85,6 +86,17 @@ export class SmtpBackend implements EmailBackend {
       };
     } catch (error) {
       throw classifySmtpError(error);
+    }
+  }
+
+  // The server took nothing when nodemailer offered a streamed part again (see
+  // isStreamReread), so the message is composed afresh and sent once more.
+  async #sendMail(message: ResolvedMessage) {
+    try {
+      return await this.#transporter.sendMail(toMailOptions(message));
+    } catch (error) {
+      if (!isStreamReread(error)) throw error;
+      return this.#transporter.sendMail(toMailOptions(message));
     }
   }
 

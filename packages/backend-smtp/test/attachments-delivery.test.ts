@@ -5,7 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { smtpBackend } from '@mailroom/backend-smtp';
-import { type AttachmentOptions, createMailer, type Mailer } from '@mailroom/core';
+import {
+  type AttachmentInput,
+  type AttachmentOptions,
+  createMailer,
+  type Mailer,
+} from '@mailroom/core';
 import { type SmtpSink, startSmtpSink } from '@mailroom/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,6 +20,9 @@ const PNG = Buffer.from(
   'base64',
 );
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n', 'latin1');
+// 3 MiB of varied bytes: several base64 lines and stream chunks.
+const BIG = Buffer.alloc(3 * 1024 * 1024);
+for (let index = 0; index < BIG.length; index += 1) BIG[index] = (index * 31 + 7) % 251;
 
 let dir: string;
 let http: Server;
@@ -24,10 +32,7 @@ const requested: string[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mailroom-delivery-'));
   await writeFile(join(dir, 'report.pdf'), PDF);
-  // 3 MiB of varied bytes: several base64 lines and stream chunks.
-  const big = Buffer.alloc(3 * 1024 * 1024);
-  for (let index = 0; index < big.length; index += 1) big[index] = (index * 31 + 7) % 251;
-  await writeFile(join(dir, 'big.bin'), big);
+  await writeFile(join(dir, 'big.bin'), BIG);
   http = createServer((request, response) => {
     requested.push(request.url ?? '');
     if (request.url === '/img/chart.png') {
@@ -182,6 +187,41 @@ describe('attachments delivered over SMTP', () => {
     expect(whole?.content.equals(file)).toBe(true);
     expect(edge?.content.equals(file.subarray(0, 64 * 1024 + 1))).toBe(true);
   });
+
+  it.each([
+    ['large in-memory bytes', (): AttachmentInput => ['big.bin', BIG]],
+    ['a file', (): AttachmentInput => join(dir, 'big.bin')],
+  ])(
+    'sends %s again in full when the server drops the pooled connection before taking the message',
+    async (_, attachment) => {
+      // The pooled connection the first message opened is dropped at the second MAIL
+      // FROM: nodemailer then offers the same composed message over a new connection,
+      // with the streamed part already abandoned.
+      const sink = await startSmtpSink({
+        disableStartTls: true,
+        dropAtMailFrom: (attempt) => attempt === 2,
+      });
+      const mailer = createMailer({
+        from: 'Mailroom <sender@example.com>',
+        backend: smtpBackend({ host: sink.host, port: sink.port, maxConnections: 1 }),
+      });
+      open.push(sink, mailer);
+      await mailer.send({
+        to: 'alice@example.com',
+        subject: 'First',
+        text: 'Opens the connection.',
+      });
+      const result = await mailer.send({
+        to: 'alice@example.com',
+        subject: 'Second',
+        text: 'Big.',
+        attachments: [attachment()],
+      });
+      expect(result).toMatchObject({ ok: true, status: 'sent' });
+      const [, second] = await sink.waitFor(2);
+      expect(second?.parsed.attachments[0]?.content.equals(BIG)).toBe(true);
+    },
+  );
 
   it('labels a large message/rfc822 part by its content (such a part cannot be encoded)', async () => {
     const { sink, mailer } = await setup();

@@ -1,4 +1,4 @@
-import { resolveMessage, retryDeferredRecipients, toEmailJob } from '@mailroom/core';
+import { fromEmailJob, resolveMessage, retryDeferredRecipients, toEmailJob } from '@mailroom/core';
 import { describe, expect, it } from 'vitest';
 
 const job = async () =>
@@ -40,6 +40,12 @@ describe('retryDeferredRecipients', () => {
       temporary: true,
       details: { deferred: ['B@example.com', 'hidden@example.com'], accepted: ['a@example.com'] },
     });
+  });
+
+  it('is never handed an envelope of anything but address strings: such a job is refused', async () => {
+    const email = await job();
+    const odd = { ...email, envelope: { ...email.envelope, to: [{ address: 'a@example.com' }] } };
+    expect(() => fromEmailJob(odd)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 
   it('never adds a recipient the envelope does not hold', async () => {

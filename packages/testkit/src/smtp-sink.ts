@@ -36,10 +36,21 @@ export interface SmtpSinkOptions {
   auth?: { user: string; pass: string };
   /** Reply to DATA of the n-th message (1-based) with this instead of accepting. */
   dataReply?: (attempt: number) => SmtpReply | undefined;
+  /**
+   * Drop the connection, without a reply, at the n-th MAIL FROM (1-based, across
+   * connections) when this says so: a server that went away between two messages.
+   */
+  dropAtMailFrom?: (attempt: number) => boolean;
   /** Reply to RCPT TO of an address with this instead of accepting. */
   rcptReply?: (address: string) => SmtpReply | undefined;
   /** Extra time before answering DATA, in ms. */
   dataDelayMs?: number;
+}
+
+/** The part of smtp-server's own connection object that dropAtMailFrom needs. */
+interface ServerConnection {
+  session: unknown;
+  _socket: { destroy(): void };
 }
 
 /** A running in-process SMTP server for tests. */
@@ -68,6 +79,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const messages: ReceivedMessage[] = [];
   const waiters: Array<() => void> = [];
   let dataAttempts = 0;
+  let mailFromAttempts = 0;
   const serverOptions: SMTPServerOptions = {
     secure: options.secure ?? false,
     ...(options.certificate ?? {}),
@@ -84,6 +96,20 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         options.auth && auth.username === options.auth.user && auth.password === options.auth.pass;
       if (ok) callback(null, { user: auth.username });
       else callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }));
+    },
+    onMailFrom(_address, session, callback) {
+      mailFromAttempts += 1;
+      if (options.dropAtMailFrom?.(mailFromAttempts)) {
+        // smtp-server has no API for this: its connections are kept in `connections`,
+        // each with its session and socket.
+        const connections = (server as unknown as { connections: Set<ServerConnection> })
+          .connections;
+        for (const connection of connections) {
+          if (connection.session === session) connection._socket.destroy();
+        }
+        return;
+      }
+      callback();
     },
     onRcptTo(address, _session, callback) {
       const reply = options.rcptReply?.(address.address);

@@ -10,8 +10,9 @@ export interface DeliveryInfo {
   rejected: string[];
   /**
    * The part of `rejected` refused only for now (a 4xx reply, such as greylisting or a
-   * full mailbox): a later attempt may reach them. Queues retry the message for these
-   * recipients alone. Absent or empty when there are none.
+   * full mailbox): a later attempt may reach them. Mailroom's queues retry the message
+   * for these recipients alone (`retryDeferredRecipients`). Absent or empty when there
+   * are none.
    */
   deferred?: string[];
   /** The server's final reply, when there is one. */

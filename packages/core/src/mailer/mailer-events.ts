@@ -17,8 +17,8 @@ export interface MailerEvents {
   sending: MailerEventBase & { mode: DeliveryMode; backend: string };
   /**
    * A backend delivered a message. `deferred` (present only when some were) lists the
-   * recipients refused for now; a queue then retries for them alone, and a later
-   * `sent` reports that attempt.
+   * recipients refused for now; Mailroom's in-process queue then retries for them
+   * alone, and a later `sent` reports that attempt.
    */
   sent: MailerEventBase & {
     mode: DeliveryMode;

@@ -126,7 +126,8 @@ export function fromEmailJob(job: unknown, options: FromEmailJobOptions = {}): R
     !attachments.every(isJobAttachment) ||
     typeof date !== 'string' ||
     typeof envelope?.from !== 'string' ||
-    !Array.isArray(envelope.to)
+    !Array.isArray(envelope.to) ||
+    !envelope.to.every((address) => typeof address === 'string')
   ) {
     throw new ValidationError('INVALID_INPUT', 'malformed email job', {
       details: { field: 'job' },

@@ -29,14 +29,21 @@ export interface QueueEventSink {
  * memory queue): its backend, through `deliver`, and its events.
  */
 export interface QueueContext {
-  /** Delivers a job through the mailer's backend; throws a `DeliveryError` on failure. */
+  /**
+   * Delivers a job through the mailer's backend; throws a `DeliveryError` on failure.
+   * A delivery may reach only some recipients: when the result lists `deferred` ones,
+   * the queue should try again for them alone (see `retryDeferredRecipients`), or they
+   * are never sent the email.
+   */
   deliver(job: EmailJob): Promise<DeliveryInfo>;
   /** Reports job progress as mailer events. */
   events: QueueEventSink;
 }
 
 /**
- * A queue for background delivery.
+ * A queue for background delivery. Its workers deliver through an `EmailBackend`;
+ * when a delivery reports `deferred` recipients, they should retry the job for those
+ * alone (`retryDeferredRecipients` gives the job and the error to retry with).
  *
  * `enqueue` must throw a `QueueError`: `QUEUE_UNAVAILABLE` only when the job certainly
  * did not reach the queue (the mailer may then deliver synchronously), or

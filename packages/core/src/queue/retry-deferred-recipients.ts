@@ -29,9 +29,11 @@ export function retryDeferredRecipients(
   const deferred = new Set(info.deferred.map((address) => address.toLowerCase()));
   const to = job.envelope.to.filter((address) => deferred.has(address.toLowerCase()));
   if (to.length === 0) return undefined;
+  // Counts in the message, which ends up in logs and job records; the addresses (Bcc
+  // ones among them) only in the details.
   const error = new DeliveryError(
     'DELIVERY_TEMPORARY',
-    `${to.length} of ${job.envelope.to.length} recipients deferred by the server (${to.join(', ')}); delivered to ${info.accepted.length}`,
+    `${to.length} of ${job.envelope.to.length} recipients deferred by the server; delivered to ${info.accepted.length}`,
     { details: { deferred: to, accepted: info.accepted } },
   );
   return { job: { ...job, envelope: { ...job.envelope, to } }, error };
