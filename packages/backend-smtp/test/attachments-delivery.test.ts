@@ -168,9 +168,9 @@ describe('attachments delivered over SMTP', () => {
 
   it('delivers large in-memory bytes intact, a view into a larger buffer included', async () => {
     const { sink, mailer } = await setup();
-    const file = await readFile(join(dir, 'big.bin'));
-    // 1 MiB + 3 bytes starting 5 bytes into the file's buffer: pieces must follow the
-    // view's offset and length, not its underlying ArrayBuffer's.
+    const file = BIG;
+    // 1 MiB + 3 bytes starting 5 bytes into the buffer: pieces must follow the view's
+    // offset and length, not its underlying ArrayBuffer's.
     const view = new Uint8Array(file.buffer, file.byteOffset + 5, 1024 * 1024 + 3);
     await mailer.send({
       to: 'alice@example.com',

@@ -12,8 +12,13 @@ import {
   resolveMessage,
   toEmailJob,
 } from '@mailroom/core';
-import { openQueueAdmin, type QueueConnectionOptions } from '@mailroom/queue-bullmq';
-import type { SmtpSink } from '@mailroom/testkit';
+import {
+  type JobOutcome,
+  openQueueAdmin,
+  type QueueConnectionOptions,
+  startEmailWorker,
+} from '@mailroom/queue-bullmq';
+import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '@mailroom/testkit';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -138,6 +143,33 @@ export class Cleanup {
   async run(): Promise<void> {
     for (const step of this.#steps.splice(0).reverse()) await step();
   }
+}
+
+/**
+ * A sink and an email worker on queue `name` in `where`, recording each job's outcome;
+ * both are closed by `cleanup`.
+ */
+export async function startDeliverer(
+  cleanup: Cleanup,
+  where: QueueConnectionOptions,
+  name: string,
+  sinkOptions: SmtpSinkOptions = {},
+  concurrency?: number,
+) {
+  const sink = await startSmtpSink({ disableStartTls: true, ...sinkOptions });
+  const backend = backendFor(sink);
+  const outcomes: JobOutcome[] = [];
+  const worker = await startEmailWorker({
+    ...where,
+    name,
+    backend,
+    ...(concurrency === undefined ? {} : { concurrency }),
+    onJob: (outcome) => outcomes.push(outcome),
+  });
+  cleanup.add(() => sink.close());
+  cleanup.add(() => backend.close());
+  cleanup.add(() => worker.close());
+  return { sink, worker, outcomes };
 }
 
 /** Polls until `check` is true; throws after `timeoutMs`. */

@@ -23,6 +23,7 @@ import {
   REDIS_URL,
   requirePostgres,
   requireRedis,
+  startDeliverer,
   uniqueName,
   waitUntil,
 } from './helpers.js';
@@ -151,21 +152,8 @@ describe.each([onRedis, onPostgres])('large attachments on $label', (store) => {
     return queue;
   }
 
-  async function deliverer(name: string, sinkOptions: SmtpSinkOptions = {}) {
-    const sink = await startSmtpSink({ disableStartTls: true, ...sinkOptions });
-    const backend = backendFor(sink);
-    const outcomes: JobOutcome[] = [];
-    const worker = await startEmailWorker({
-      ...store.where,
-      name,
-      backend,
-      onJob: (outcome) => outcomes.push(outcome),
-    });
-    cleanup.add(() => sink.close());
-    cleanup.add(() => backend.close());
-    cleanup.add(() => worker.close());
-    return { sink, outcomes };
-  }
+  const deliverer = (name: string, sinkOptions: SmtpSinkOptions = {}) =>
+    startDeliverer(cleanup, store.where, name, sinkOptions);
 
   /** The attachments of the n-th received message, as sha256 of their bytes. */
   function receivedDigests(sink: Awaited<ReturnType<typeof deliverer>>['sink'], n = 0) {

@@ -1,21 +1,15 @@
 import { QueueError } from '@mailroom/core';
-import {
-  type BullmqQueueOptions,
-  bullmqQueue,
-  type JobOutcome,
-  openQueueAdmin,
-  startEmailWorker,
-} from '@mailroom/queue-bullmq';
-import { greylisting, type SmtpSinkOptions, startSmtpSink } from '@mailroom/testkit';
+import { type BullmqQueueOptions, bullmqQueue, openQueueAdmin } from '@mailroom/queue-bullmq';
+import { greylisting, type SmtpSinkOptions } from '@mailroom/testkit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  backendFor,
   Cleanup,
   emailJob,
   enqueueOptions,
   freePort,
   POSTGRES_URL,
   requirePostgres,
+  startDeliverer,
   uniqueName,
   waitUntil,
 } from './helpers.js';
@@ -35,21 +29,8 @@ async function postgresQueue(label: string, options: Omit<BullmqQueueOptions, 'p
 }
 
 /** A sink and a worker on queue `name`, recording outcomes. */
-async function deliverer(name: string, sinkOptions: SmtpSinkOptions = {}) {
-  const sink = await startSmtpSink({ disableStartTls: true, ...sinkOptions });
-  const backend = backendFor(sink);
-  const outcomes: JobOutcome[] = [];
-  const worker = await startEmailWorker({
-    postgres: POSTGRES_URL,
-    name,
-    backend,
-    onJob: (outcome) => outcomes.push(outcome),
-  });
-  cleanup.add(() => sink.close());
-  cleanup.add(() => backend.close());
-  cleanup.add(() => worker.close());
-  return { sink, outcomes };
-}
+const deliverer = (name: string, sinkOptions: SmtpSinkOptions = {}) =>
+  startDeliverer(cleanup, { postgres: POSTGRES_URL }, name, sinkOptions);
 
 describe('BullMQ queue on PostgreSQL', () => {
   it('stores a batch in one call and a worker delivers every job of it', async () => {

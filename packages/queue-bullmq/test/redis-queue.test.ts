@@ -4,7 +4,6 @@ import {
   bullmqQueue,
   bullmqQueueFromEnv,
   type EmailWorkerOptions,
-  type JobOutcome,
   openQueueAdmin,
   startEmailWorker,
 } from '@mailroom/queue-bullmq';
@@ -19,6 +18,7 @@ import {
   enqueueOptions,
   REDIS_URL,
   requireRedis,
+  startDeliverer,
   uniqueName,
   waitUntil,
 } from './helpers.js';
@@ -48,22 +48,8 @@ function rawQueue(name: string): Queue {
 }
 
 /** A sink and a worker on `name`, recording outcomes. */
-async function deliverer(name: string, sinkOptions: SmtpSinkOptions = {}, concurrency = 5) {
-  const sink = await startSmtpSink({ disableStartTls: true, ...sinkOptions });
-  const backend = backendFor(sink);
-  const outcomes: JobOutcome[] = [];
-  const worker = await startEmailWorker({
-    url: REDIS_URL,
-    name,
-    backend,
-    concurrency,
-    onJob: (outcome) => outcomes.push(outcome),
-  });
-  cleanup.add(() => sink.close());
-  cleanup.add(() => backend.close());
-  cleanup.add(() => worker.close());
-  return { sink, worker, outcomes };
-}
+const deliverer = (name: string, sinkOptions: SmtpSinkOptions = {}, concurrency?: number) =>
+  startDeliverer(cleanup, { url: REDIS_URL }, name, sinkOptions, concurrency);
 
 const configError = (make: () => unknown): ConfigError => {
   try {
