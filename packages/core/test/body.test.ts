@@ -1,4 +1,9 @@
-import { type ResolvedMessage, resolveMessage, type SendEmailInput } from '@mailroom/core';
+import {
+  composeMime,
+  type ResolvedMessage,
+  resolveMessage,
+  type SendEmailInput,
+} from '@mailroom/core';
 import { describe, expect, it } from 'vitest';
 
 const from = { address: 'app@example.com', name: 'App' };
@@ -73,6 +78,26 @@ describe('resolveMessage bodies', () => {
       expect(text).not.toMatch(/&(?:amp|eacute|lt|gt|#39);/);
       expect(text).not.toContain('<p>');
       expect(text).not.toContain('<a ');
+    });
+
+    it('shows an image by its alt text, never by its source', async () => {
+      const { text } = await resolve({
+        html:
+          '<p>Hi <img src="cid:logo@app" alt=" App logo "> there</p>' +
+          '<p><a href="https://shop.example/sale"><img src="https://shop.example/b.png" alt="Summer sale"></a></p>' +
+          '<img src="https://track.example/p.gif" width="1" height="1">',
+      });
+      expect(text).toBe('Hi App logo there\n\nSummer sale [https://shop.example/sale]');
+    });
+
+    it('gives an email that is one banner image a text part: its alt text', async () => {
+      const message = await resolve({
+        html: '<p><img src="https://shop.example/banner.png" alt="Summer sale: 50% off everything"></p>',
+      });
+      expect(message.text).toBe('Summer sale: 50% off everything');
+      const mime = (await composeMime(message)).toString();
+      expect(mime).toContain('Content-Type: multipart/alternative');
+      expect(mime).toMatch(/Content-Type: text\/plain[\s\S]*Summer sale: 50% off everything/);
     });
 
     it('decodes numeric, hex and named entities outside paragraphs too', async () => {
