@@ -18,7 +18,9 @@ import { validateTemplateOptions } from './validate-template-options.js';
  *   rendered Markdown itself as the text part. Markdown written with a common
  *   indentation (inside a `{% block %}`) is dedented first.
  * - A name without one of these extensions (`welcome`) uses every sibling that exists:
- *   `welcome.txt` with `welcome.html`, or `welcome.md`, … (one HTML source at most).
+ *   `welcome.txt`, `welcome.html`, `welcome.md`. The HTML part comes from `.html` before
+ *   `.md`, the text part from `.txt` before `.md`; two of a kind (`.html` and `.htm`) are
+ *   refused as ambiguous.
  * - Front matter at the top of a file sets the subject, a one-line template rendered as
  *   plain text; a Markdown template may also name an HTML layout, whose
  *   `{% block content %}` receives the Markdown's HTML:

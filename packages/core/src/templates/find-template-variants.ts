@@ -10,10 +10,18 @@ export interface TemplateVariant {
   kind: TemplateKind;
 }
 
+// The kinds with two extensions, and what two such siblings would each claim to be.
+const AMBIGUOUS_ROLES: readonly (readonly [TemplateKind, string])[] = [
+  ['html', 'make the HTML part'],
+  ['markdown', 'be the Markdown source'],
+];
+
 /**
  * The files a template name stands for. A name with a template extension is that file;
  * a name without one stands for every sibling that exists among `name.txt`, `name.html`,
- * `name.htm`, `name.md` and `name.markdown`. At most one of them may make the HTML part.
+ * `name.htm`, `name.md` and `name.markdown`. Siblings of different kinds go together
+ * (see `renderPreparedTemplate` for which part each makes); two of the same kind
+ * (`.html` and `.htm`, or `.md` and `.markdown`) are ambiguous.
  *
  * Throws `TEMPLATE_NOT_FOUND` naming the files looked for and the directory, and
  * `TEMPLATE_INVALID_NAME` when the siblings are ambiguous.
@@ -40,13 +48,15 @@ export function findTemplateVariants(
       },
     );
   }
-  const htmlSources = variants.filter((variant) => variant.kind !== 'text');
-  if (htmlSources.length > 1) {
-    throw new TemplateError(
-      'TEMPLATE_INVALID_NAME',
-      `template name ${JSON.stringify(name)} is ambiguous: ${htmlSources.map((v) => v.file).join(' and ')} would each make the HTML part; name one with its extension, or remove the other`,
-      { details: { field: 'template', template: name, dir: directory.path } },
-    );
+  for (const [ambiguousKind, role] of AMBIGUOUS_ROLES) {
+    const sameKind = variants.filter((variant) => variant.kind === ambiguousKind);
+    if (sameKind.length > 1) {
+      throw new TemplateError(
+        'TEMPLATE_INVALID_NAME',
+        `template name ${JSON.stringify(name)} is ambiguous: ${sameKind.map((v) => v.file).join(' and ')} would each ${role}; name one with its extension, or remove the other`,
+        { details: { field: 'template', template: name, dir: directory.path } },
+      );
+    }
   }
   return variants;
 }

@@ -29,33 +29,40 @@ function renderFile(env: nunjucks.Environment, file: string, context: Context): 
   }
 }
 
-function renderMarkdownVariant(
+function renderText(
+  variant: PreparedVariant,
+  context: Context,
+  envs: TemplateEnvironments,
+): string {
+  return trimRenderedText(renderFile(envs.text, variant.file, context));
+}
+
+function renderMarkdownHtml(
   variant: PreparedVariant,
   context: Context,
   envs: TemplateEnvironments,
   placeholders: MarkdownValuePlaceholders,
-): { html: string; text: string } {
+): string {
   const { result: markdown, values } = placeholders.collect(() =>
     renderFile(envs.markdownHtml, variant.file, context),
   );
   const content = placeholders.fill(renderMarkdown(markdown), values);
-  let html = content;
-  if (variant.layout !== undefined) {
-    // Object.assign, not a spread with a computed key: a tenth of the cost in V8.
-    const layoutContext: Context = Object.assign({}, context);
-    layoutContext[LAYOUT_CONTENT_VARIABLE] = new nunjucks.runtime.SafeString(content);
-    html = render(variant.layout, layoutContext, variant.file);
-  }
-  const text = trimRenderedText(renderFile(envs.text, variant.file, context));
-  return { html, text };
+  if (variant.layout === undefined) return content;
+  // Object.assign, not a spread with a computed key: a tenth of the cost in V8.
+  const layoutContext: Context = Object.assign({}, context);
+  layoutContext[LAYOUT_CONTENT_VARIABLE] = new nunjucks.runtime.SafeString(content);
+  return render(variant.layout, layoutContext, variant.file);
 }
 
 /**
- * Renders prepared template variants into the parts of an email: `.txt` gives the text
- * part; `.html`/`.htm` the HTML part (its text part is generated later, from the HTML);
- * Markdown both, the HTML through marked and the rendered Markdown as text, which a
- * `.txt` sibling overrides. The subject comes from the front matter of the HTML, then
- * the Markdown, then the text variant.
+ * Renders prepared template variants into the parts of an email, whatever order they
+ * are listed in (at most one variant of each kind):
+ *
+ * - HTML part: the `.html`/`.htm` variant; without one, the Markdown through marked
+ *   (and its layout). With an HTML variant the Markdown's HTML is not rendered at all.
+ * - Text part: the `.txt` variant; without one, the rendered Markdown source; without
+ *   either, none (it is generated later, from the HTML).
+ * - Subject: from the front matter of the HTML, then the Markdown, then the text variant.
  */
 export function renderPreparedTemplate(
   variants: readonly PreparedVariant[],
@@ -63,17 +70,20 @@ export function renderPreparedTemplate(
   envs: TemplateEnvironments,
   placeholders: MarkdownValuePlaceholders,
 ): RenderedTemplate {
+  const html = variants.find((variant) => variant.kind === 'html');
+  const markdown = variants.find((variant) => variant.kind === 'markdown');
+  const text = variants.find((variant) => variant.kind === 'text');
   const rendered: RenderedTemplate = {};
-  for (const variant of variants) {
-    if (variant.kind === 'html') {
-      rendered.html = renderFile(envs.html, variant.file, context);
-    } else if (variant.kind === 'markdown') {
-      const { html, text } = renderMarkdownVariant(variant, context, envs, placeholders);
-      rendered.html = html;
-      rendered.text ??= text;
-    } else {
-      rendered.text = trimRenderedText(renderFile(envs.text, variant.file, context));
-    }
+  // Files render in extension order (.txt, .html, .md), which decides the error
+  // reported when several of them fail.
+  if (text !== undefined) rendered.text = renderText(text, context, envs);
+  if (html !== undefined) {
+    rendered.html = renderFile(envs.html, html.file, context);
+  } else if (markdown !== undefined) {
+    rendered.html = renderMarkdownHtml(markdown, context, envs, placeholders);
+  }
+  if (text === undefined && markdown !== undefined) {
+    rendered.text = renderText(markdown, context, envs);
   }
   for (const kind of SUBJECT_PRECEDENCE) {
     const variant = variants.find((candidate) => candidate.kind === kind && candidate.subject);

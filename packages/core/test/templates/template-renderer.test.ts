@@ -149,12 +149,52 @@ describe('sibling variants', () => {
     expect(error.message).toBe(`template "welcome.html" not found in ${dir}`);
   });
 
-  it('refuses siblings that would each make the HTML part', async () => {
-    const dir = await templateDir({ 'welcome.html': '<p>a</p>', 'welcome.md': 'b' });
+  it('uses .html for the HTML part and .txt for the text part when .md exists too', async () => {
+    const dir = await templateDir({
+      'welcome.txt': 'Plain hi, {{ name }}.',
+      'welcome.html': '<p>Hi {{ name }}, in HTML.</p>',
+      'welcome.md': 'Hi **{{ name }}**, in Markdown.',
+    });
+    expect(await createTemplateRenderer({ dir })('welcome', { name: 'Ada' })).toEqual({
+      text: 'Plain hi, Ada.',
+      html: '<p>Hi Ada, in HTML.</p>',
+    });
+  });
+
+  it('uses .html for the HTML part and the rendered Markdown as text without .txt', async () => {
+    const dir = await templateDir({
+      'welcome.html': '<p>Hi {{ name }}, in HTML.</p>',
+      'welcome.md': 'Hi **{{ name }}**, in Markdown.',
+    });
+    expect(await createTemplateRenderer({ dir })('welcome', { name: 'Ada' })).toEqual({
+      text: 'Hi **Ada**, in Markdown.',
+      html: '<p>Hi Ada, in HTML.</p>',
+    });
+  });
+
+  it('does not render the HTML of Markdown, nor its layout, beside an .html sibling', async () => {
+    const dir = await templateDir({
+      // Rendering this layout would fail: calling an undefined function.
+      'layout.html': '<main>{{ boom() }}{% block content %}{% endblock %}</main>',
+      'welcome.html': '<p>From HTML</p>',
+      'welcome.md': '---\nlayout: layout.html\n---\n# From Markdown',
+    });
+    expect(await createTemplateRenderer({ dir })('welcome', {})).toEqual({
+      text: '# From Markdown',
+      html: '<p>From HTML</p>',
+    });
+  });
+
+  it.each([
+    ['welcome.html', 'welcome.htm', 'make the HTML part'],
+    ['welcome.md', 'welcome.markdown', 'be the Markdown source'],
+  ])('refuses %s and %s together as ambiguous', async (first, second, role) => {
+    const dir = await templateDir({ [first]: 'a', [second]: 'b' });
     const error = await renderError(createTemplateRenderer({ dir })('welcome', {}));
     expect(error.code).toBe('TEMPLATE_INVALID_NAME');
-    expect(error.message).toContain('ambiguous');
-    expect(error.message).toContain('welcome.html and welcome.md');
+    expect(error.message).toBe(
+      `template name "welcome" is ambiguous: ${first} and ${second} would each ${role}; name one with its extension, or remove the other`,
+    );
   });
 });
 
@@ -179,6 +219,20 @@ describe('subject from front matter', () => {
     const render = createTemplateRenderer({ dir });
     expect((await render('welcome', {})).subject).toBe('From HTML');
     expect((await render('welcome.txt', {})).subject).toBe('From text');
+  });
+
+  it('takes the subject from the HTML variant, then the Markdown, then the text', async () => {
+    const dir = await templateDir({
+      'welcome.txt': '---\nsubject: From text\n---\ntext',
+      'welcome.html': '---\nsubject: From HTML\n---\n<p>html</p>',
+      'welcome.md': '---\nsubject: From Markdown\n---\nmarkdown',
+      'other.txt': '---\nsubject: From text\n---\ntext',
+      'other.html': '<p>html</p>',
+      'other.md': '---\nsubject: From Markdown\n---\nmarkdown',
+    });
+    const render = createTemplateRenderer({ dir });
+    expect((await render('welcome', {})).subject).toBe('From HTML');
+    expect((await render('other', {})).subject).toBe('From Markdown');
   });
 
   it('uses a subject declared by the text variant only', async () => {
