@@ -23,12 +23,14 @@ function scriptedQueue(script: {
   available?: () => Promise<boolean>;
   enqueue?: (job: EmailJob, opts: EnqueueOptions) => Promise<{ id: string }>;
   allowFallback?: boolean;
+  probeTimeoutMs?: number;
 }): QueueAdapter & { jobs: Array<[EmailJob, EnqueueOptions]> } {
   const jobs: Array<[EmailJob, EnqueueOptions]> = [];
   return {
     name: 'scripted',
     jobs,
     ...(script.allowFallback === undefined ? {} : { allowFallback: script.allowFallback }),
+    ...(script.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: script.probeTimeoutMs }),
     isAvailable: script.available ?? (async () => true),
     enqueue:
       script.enqueue ??
@@ -164,6 +166,67 @@ describe('queue routing', () => {
     expect(await keyed).toMatchObject({ mode: 'queue', status: 'queued', jobId: 'order-8' });
     expect(backend.sent).toHaveLength(2);
     expect(queue.jobs).toHaveLength(1);
+  });
+
+  it("waits for the availability answer as long as the adapter's probeTimeoutMs", async () => {
+    const slow = () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 300));
+    const patient = setup(scriptedQueue({ available: slow, probeTimeoutMs: 1000 }));
+    cleanups.push(() => patient.mailer.close());
+    expect(await patient.mailer.send(email)).toMatchObject({ mode: 'queue', status: 'queued' });
+    expect(patient.fallbacks).toEqual([]);
+    // Without it, the default of 200 ms: the same queue is taken as down.
+    const hasty = setup(scriptedQueue({ available: slow }));
+    cleanups.push(() => hasty.mailer.close());
+    expect(await hasty.mailer.send(email)).toMatchObject({ mode: 'sync' });
+    expect(hasty.fallbacks[0]?.reason).toBe('no answer within 200 ms');
+  });
+
+  it('a send that cannot fall back waits for a queue that is still starting', async () => {
+    let calls = 0;
+    // Down for its first three checks, as a queue still connecting or migrating is.
+    const queue = scriptedQueue({ available: async () => ++calls > 3 });
+    const { mailer, backend, fallbacks } = setup(queue);
+    cleanups.push(() => mailer.close());
+    const [plain, background, keyed] = await Promise.all([
+      mailer.send(email),
+      mailer.send({ ...email, background: true }),
+      mailer.send({ ...email, idempotencyKey: 'order-9' }),
+    ]);
+    // A send that may fall back does not wait: it is delivered at once.
+    expect(plain).toMatchObject({ mode: 'sync', status: 'sent' });
+    expect(fallbacks).toHaveLength(1);
+    expect(background).toMatchObject({ mode: 'queue', status: 'queued' });
+    expect(keyed).toMatchObject({ mode: 'queue', status: 'queued', jobId: 'order-9' });
+    expect(calls).toBeGreaterThanOrEqual(4);
+    expect(backend.sent).toHaveLength(1);
+    expect(queue.jobs).toHaveLength(2);
+  });
+
+  it('a queue that was up and went down is not waited for: a send that cannot fall back fails at once', async () => {
+    let up = true;
+    let calls = 0;
+    const queue = scriptedQueue({
+      available: async () => {
+        calls++;
+        return up;
+      },
+      enqueue: async (_job, opts) => {
+        if (up) return { id: opts.jobId };
+        throw new QueueError('QUEUE_UNAVAILABLE', 'connection is closed');
+      },
+    });
+    const { mailer, backend } = setup(queue);
+    cleanups.push(() => mailer.close());
+    expect(await mailer.send(email)).toMatchObject({ mode: 'queue' });
+    up = false;
+    // The enqueue finds the queue down, marks it so and delivers directly.
+    expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
+    const callsBefore = calls;
+    await expect(mailer.send({ ...email, background: true })).rejects.toMatchObject({
+      code: 'QUEUE_UNAVAILABLE',
+    });
+    expect(calls).toBe(callsBefore);
+    expect(backend.sent).toHaveLength(1);
   });
 
   it('stops re-checking a down queue once the mailer is closed', async () => {

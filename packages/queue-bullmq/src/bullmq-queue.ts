@@ -21,6 +21,8 @@ export class BullmqQueue implements QueueAdapter {
   readonly allowFallback: boolean;
   /** `redis` or `postgres`. */
   readonly datastore: 'redis' | 'postgres';
+  /** The longest `isAvailable()` answer, in ms; the mailer waits as long. */
+  readonly probeTimeoutMs: number;
   readonly #settings: QueueSettings;
   readonly #producer: QueueProducer;
   readonly #attachments: LargeAttachmentStorage;
@@ -33,6 +35,7 @@ export class BullmqQueue implements QueueAdapter {
     this.#settings = settings;
     this.name = settings.name;
     this.allowFallback = settings.allowFallback;
+    this.probeTimeoutMs = settings.probeTimeoutMs;
     this.datastore = target.kind;
     this.#producer =
       target.kind === 'postgres'

@@ -45,9 +45,9 @@ function isConnectFailure(error: unknown): boolean {
 
 /**
  * Stores jobs in PostgreSQL through BullMQ's Postgres backend. The BullMQ queue is
- * opened lazily and replaced when its first connect fails: BullMQ remembers a failed
- * readiness check for the life of the connection, which would otherwise leave the
- * queue broken after the database comes back.
+ * opened on construction, and opened anew by the next caller when its connect fails:
+ * BullMQ remembers a failed readiness check for the life of the connection, which
+ * would otherwise leave the queue broken after the database comes back.
  */
 export class PostgresProducer implements QueueProducer {
   readonly #name: string;
@@ -67,6 +67,10 @@ export class PostgresProducer implements QueueProducer {
       queryTimeoutMs: settings.enqueueTimeoutMs,
     });
     this.#jobOptions = settings.jobOptions;
+    // Opened at once, as an ioredis client connects at once, so the first send does not
+    // also wait for BullMQ to load, the pool to connect and the schema to migrate. A
+    // failure leaves it to the next caller to try again.
+    void this.#open();
   }
 
   #open(): Promise<EmailPostgresQueue> {

@@ -1,6 +1,8 @@
-import { QueueError } from '@mailroom/core';
+import { createMailer, QueueError } from '@mailroom/core';
+import { testBackend } from '@mailroom/core/testing';
 import { type BullmqQueueOptions, bullmqQueue, openQueueAdmin } from '@mailroom/queue-bullmq';
 import { greylisting, type SmtpSinkOptions } from '@mailroom/testkit';
+import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
@@ -110,6 +112,38 @@ describe('BullMQ queue on PostgreSQL', () => {
     expect(await admin.retryFailed()).toBe(1);
     await sink.waitFor(1);
     expect(sink.messages[0]?.parsed.subject).toBe('Bounce');
+  });
+
+  // The first open loads BullMQ, connects and migrates the schema: longer than one
+  // availability check. Sends that must be queued wait for it; none is refused. A short
+  // probe keeps that so when BullMQ is already loaded in this process.
+  it('a mailer started just now queues background, keyed and delayed emails on a schema not yet migrated', async () => {
+    const schema = uniqueName('pgcold').replaceAll('-', '_');
+    const admin = new pg.Client(POSTGRES_URL);
+    await admin.connect();
+    cleanup.add(async () => {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    });
+    const backend = testBackend();
+    const mailer = createMailer({
+      from: 'app@example.com',
+      backend,
+      queue: bullmqQueue({
+        postgres: { connectionString: POSTGRES_URL, schema },
+        name: 'cold',
+        probeTimeoutMs: 20,
+      }),
+    });
+    cleanup.add(() => mailer.close());
+    const email = { to: 'a@example.com', subject: 'Cold start', text: 'Hello' };
+    const results = await Promise.all([
+      mailer.send({ ...email, background: true }),
+      mailer.send({ ...email, idempotencyKey: 'cold-1' }),
+      mailer.send({ ...email, delay: 60_000 }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['queued', 'queued', 'queued']);
+    expect(backend.sent).toHaveLength(0);
   });
 
   it('answers unavailable at once and refuses with QUEUE_UNAVAILABLE when PostgreSQL is away', async () => {

@@ -13,6 +13,11 @@ export interface AvailabilityProbeOptions {
   timeoutMs?: number;
   /** How long an answer is reused, in ms. Default 1000. */
   ttlMs?: number;
+  /**
+   * How long after the probe's creation a queue that has not answered "up" yet is
+   * still starting (connecting, migrating), in ms. Default 3000.
+   */
+  startupMs?: number;
 }
 
 /** Options of {@link AvailabilityProbe.check}. */
@@ -28,7 +33,17 @@ export interface AvailabilityCheckOptions {
    * that; the check itself goes on and its answer is remembered for later sends.
    */
   waitedMs?: number;
+  /**
+   * For sends that cannot fall back: while the queue is still starting (it has never
+   * answered "up" and the probe is younger than `startupMs`), re-check a "down" until
+   * the queue answers "up" or the startup time is over, instead of failing at once.
+   * A queue that was up once and is down now is not waited for.
+   */
+  waitWhileStarting?: boolean;
 }
+
+// Between re-checks of a queue that is still starting.
+const STARTUP_RECHECK_MS = 100;
 
 /**
  * Asks a queue whether it is available, bounded by a timeout (a send must never hang
@@ -46,15 +61,23 @@ export class AvailabilityProbe {
   #epoch = 0;
   #recheck: NodeJS.Timeout | undefined;
   #stopped = false;
+  readonly #startupUntil: number;
+  #wasUp = false;
 
   constructor(adapter: QueueAdapter, options: AvailabilityProbeOptions = {}) {
     this.#adapter = adapter;
     this.#timeoutMs = options.timeoutMs ?? 200;
     this.#ttlMs = options.ttlMs ?? 1000;
+    this.#startupUntil = Date.now() + (options.startupMs ?? 3000);
   }
 
   /** The queue's availability, from the cache when fresh. */
   check(options: AvailabilityCheckOptions = {}): Promise<Availability> {
+    const answer = this.#answer(options);
+    return options.waitWhileStarting === true ? this.#whileStarting(answer) : answer;
+  }
+
+  #answer(options: AvailabilityCheckOptions): Promise<Availability> {
     const cached = this.#cached;
     if (cached !== undefined) {
       if (cached.until > Date.now()) return Promise.resolve(cached.value);
@@ -71,6 +94,22 @@ export class AvailabilityProbe {
       this.#timeoutMs - waited,
       `no answer within ${this.#timeoutMs} ms, loading the queue included (${Math.round(waited)} ms)`,
     );
+  }
+
+  // A first connection or a migration can take longer than one check: a send that has
+  // no other way out gives a starting queue its startup time.
+  async #whileStarting(answer: Promise<Availability>): Promise<Availability> {
+    let availability = await answer;
+    while (!availability.available && this.#starting()) {
+      const pause = Math.min(STARTUP_RECHECK_MS, this.#startupUntil - Date.now());
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      availability = await this.#refresh();
+    }
+    return availability;
+  }
+
+  #starting(): boolean {
+    return !this.#wasUp && !this.#stopped && Date.now() < this.#startupUntil;
   }
 
   /** Records that the queue is down, after an enqueue showed it. */
@@ -103,6 +142,7 @@ export class AvailabilityProbe {
 
   #remember(value: Availability): void {
     this.#cached = { value, until: Date.now() + this.#ttlMs };
+    if (value.available) this.#wasUp = true;
     clearTimeout(this.#recheck);
     if (value.available || this.#stopped) return;
     this.#recheck = setTimeout(() => void this.#refresh(), this.#ttlMs);

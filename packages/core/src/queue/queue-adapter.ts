@@ -58,7 +58,16 @@ export interface QueueAdapter {
    * instead of falling back to synchronous delivery. Default true.
    */
   readonly allowFallback?: boolean;
-  /** Answers quickly whether the queue can take jobs now. The mailer bounds it with a timeout. */
+  /**
+   * How long `isAvailable()` may take to answer, in ms: the mailer waits that long for
+   * it before taking the queue as down. Default 200.
+   */
+  readonly probeTimeoutMs?: number;
+  /**
+   * Answers quickly whether the queue can take jobs now. The mailer bounds it with
+   * `probeTimeoutMs`. For its first 3 s, a mailer asks again (every 100 ms) on behalf of
+   * a send that cannot fall back, so a queue that is still connecting is waited for.
+   */
   isAvailable(): Promise<boolean>;
   /** Stores a job. */
   enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }>;

@@ -1,6 +1,6 @@
 import { MailroomError, QueueError } from '../errors.js';
 import type { DeliveryOptions } from '../message/delivery-options.js';
-import { AvailabilityProbe } from './availability-probe.js';
+import { AvailabilityProbe, type AvailabilityProbeOptions } from './availability-probe.js';
 import { detectQueueFromEnv } from './detect-queue-from-env.js';
 import type { EmailJob } from './email-job.js';
 import type { EnqueueOptions, QueueAdapter, QueueContext } from './queue-adapter.js';
@@ -54,6 +54,14 @@ function assertFallbackAllowed(
   }
 }
 
+// The adapter's own bound on its availability check, when it states a usable one.
+function probeOptionsOf(adapter: QueueAdapter): AvailabilityProbeOptions {
+  const timeoutMs = adapter.probeTimeoutMs;
+  return typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0
+    ? { timeoutMs }
+    : {};
+}
+
 /**
  * Decides per send between the queue and synchronous delivery, and enqueues. It holds
  * the configured adapter, or the one auto-detected from the environment, with its
@@ -71,7 +79,7 @@ export class QueueRouter {
   constructor(setting: 'auto' | false | QueueAdapter | undefined, context: QueueContext) {
     const activate = (adapter: QueueAdapter): ActiveQueue => {
       adapter.bind?.(context);
-      return { adapter, probe: new AvailabilityProbe(adapter) };
+      return { adapter, probe: new AvailabilityProbe(adapter, probeOptionsOf(adapter)) };
     };
     if (setting === false) this.#active = Promise.resolve({});
     else if (setting === undefined || setting === 'auto') {
@@ -124,7 +132,7 @@ export class QueueRouter {
       options.idempotencyKey === undefined &&
       queue.adapter.allowFallback !== false;
     const availability = await queue.probe.check(
-      mayFallBack ? { acceptStaleDown: true, waitedMs } : {},
+      mayFallBack ? { acceptStaleDown: true, waitedMs } : { waitWhileStarting: true },
     );
     if (availability.available) return { kind: 'queue', adapter: queue.adapter };
     const why = availability.reason ?? 'unavailable';
