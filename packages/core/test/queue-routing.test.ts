@@ -24,6 +24,7 @@ function scriptedQueue(script: {
   enqueue?: (job: EmailJob, opts: EnqueueOptions) => Promise<{ id: string }>;
   allowFallback?: boolean;
   probeTimeoutMs?: number;
+  starting?: () => boolean;
 }): QueueAdapter & { jobs: Array<[EmailJob, EnqueueOptions]> } {
   const jobs: Array<[EmailJob, EnqueueOptions]> = [];
   return {
@@ -31,6 +32,7 @@ function scriptedQueue(script: {
     jobs,
     ...(script.allowFallback === undefined ? {} : { allowFallback: script.allowFallback }),
     ...(script.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: script.probeTimeoutMs }),
+    ...(script.starting === undefined ? {} : { isStarting: script.starting }),
     isAvailable: script.available ?? (async () => true),
     enqueue:
       script.enqueue ??
@@ -181,10 +183,21 @@ describe('queue routing', () => {
     expect(hasty.fallbacks[0]?.reason).toBe('no answer within 200 ms');
   });
 
-  it('a send that cannot fall back waits for a queue that is still starting', async () => {
+  it('a send that cannot fall back waits for a queue that says it is still starting', async () => {
+    // Connecting for 300 ms, as a first connection or migration may.
+    let started = false;
+    const timer = setTimeout(() => {
+      started = true;
+    }, 300);
+    cleanups.push(async () => clearTimeout(timer));
     let calls = 0;
-    // Down for its first three checks, as a queue still connecting or migrating is.
-    const queue = scriptedQueue({ available: async () => ++calls > 3 });
+    const queue = scriptedQueue({
+      available: async () => {
+        calls++;
+        return started;
+      },
+      starting: () => !started,
+    });
     const { mailer, backend, fallbacks } = setup(queue);
     cleanups.push(() => mailer.close());
     const [plain, background, keyed] = await Promise.all([
@@ -197,9 +210,44 @@ describe('queue routing', () => {
     expect(fallbacks).toHaveLength(1);
     expect(background).toMatchObject({ mode: 'queue', status: 'queued' });
     expect(keyed).toMatchObject({ mode: 'queue', status: 'queued', jobId: 'order-9' });
-    expect(calls).toBeGreaterThanOrEqual(4);
+    // One check before, one after: the waiting sends share both.
+    expect(calls).toBe(2);
     expect(backend.sent).toHaveLength(1);
     expect(queue.jobs).toHaveLength(2);
+  });
+
+  it('a queue that is down without saying it is starting is not waited for', async () => {
+    let calls = 0;
+    const queue = scriptedQueue({
+      available: async () => {
+        calls++;
+        return false;
+      },
+      starting: () => false,
+    });
+    const { mailer, backend } = setup(queue);
+    cleanups.push(() => mailer.close());
+    await expect(mailer.send({ ...email, background: true })).rejects.toMatchObject({
+      code: 'QUEUE_UNAVAILABLE',
+    });
+    expect(calls).toBe(1);
+    expect(backend.sent).toHaveLength(0);
+  });
+
+  it('close() ends the wait for a starting queue: the waiting send is refused, close does not wait 3 s', async () => {
+    const queue = scriptedQueue({ available: async () => false, starting: () => true });
+    const { mailer, backend } = setup(queue);
+    const waiting = mailer.send({ ...email, background: true });
+    const outcome = waiting.then(
+      () => 'sent',
+      (error: QueueError) => error.code,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closing = performance.now();
+    await mailer.close();
+    expect(performance.now() - closing).toBeLessThan(1000);
+    expect(await outcome).toBe('QUEUE_UNAVAILABLE');
+    expect(backend.sent).toHaveLength(0);
   });
 
   it('a queue that was up and went down is not waited for: a send that cannot fall back fails at once', async () => {

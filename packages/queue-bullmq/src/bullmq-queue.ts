@@ -54,6 +54,11 @@ export class BullmqQueue implements QueueAdapter {
     return this.#producer.isAvailable(this.#settings.probeTimeoutMs);
   }
 
+  /** True while the first connection to the datastore (and a first migration) is under way. */
+  isStarting(): boolean {
+    return !this.#closed && this.#producer.isStarting();
+  }
+
   /**
    * Stores the job under `opts.jobId`: a second enqueue with the same id stores nothing
    * and returns the same id, as long as the first job is still kept (see retention),

@@ -45,15 +45,20 @@ function isConnectFailure(error: unknown): boolean {
 
 /**
  * Stores jobs in PostgreSQL through BullMQ's Postgres backend. The BullMQ queue is
- * opened on construction, and opened anew by the next caller when its connect fails:
- * BullMQ remembers a failed readiness check for the life of the connection, which
- * would otherwise leave the queue broken after the database comes back.
+ * opened lazily and replaced when its first connect fails: BullMQ remembers a failed
+ * readiness check for the life of the connection, which would otherwise leave the
+ * queue broken after the database comes back.
  */
 export class PostgresProducer implements QueueProducer {
   readonly #name: string;
   readonly #config: PostgresPoolConfig;
   readonly #jobOptions: DefaultJobOptions;
   #opening: Promise<EmailPostgresQueue> | undefined;
+  // Until the first open (load BullMQ, connect, migrate) ends, opened or not.
+  #firstAttempt = true;
+  // The queue #opening resolved to, once it has.
+  #opened: EmailPostgresQueue | undefined;
+  #closed = false;
   #content: { queue: EmailPostgresQueue; store: AttachmentContentStore } | undefined;
 
   constructor(
@@ -67,14 +72,17 @@ export class PostgresProducer implements QueueProducer {
       queryTimeoutMs: settings.enqueueTimeoutMs,
     });
     this.#jobOptions = settings.jobOptions;
-    // Opened at once, as an ioredis client connects at once, so the first send does not
-    // also wait for BullMQ to load, the pool to connect and the schema to migrate. A
-    // failure leaves it to the next caller to try again.
-    void this.#open();
+  }
+
+  isStarting(): boolean {
+    return this.#firstAttempt;
   }
 
   #open(): Promise<EmailPostgresQueue> {
     if (this.#opening) return this.#opening;
+    if (this.#closed) {
+      return Promise.reject(new QueueError('QUEUE_UNAVAILABLE', 'the queue is closed'));
+    }
     const opening: Promise<EmailPostgresQueue> = loadPostgresQueue()
       .then((PostgresQueue) => {
         const queue = newEmailQueue(PostgresQueue, this.#name, {
@@ -83,7 +91,10 @@ export class PostgresProducer implements QueueProducer {
         });
         queue.on('error', () => undefined);
         return queue.waitUntilReady().then(
-          () => queue,
+          () => {
+            if (this.#opening === opening) this.#opened = queue;
+            return queue;
+          },
           async (error: unknown) => {
             await queue.close().catch(() => undefined);
             throw error;
@@ -94,6 +105,9 @@ export class PostgresProducer implements QueueProducer {
         // Loading or connecting failed: the next caller tries again.
         if (this.#opening === opening) this.#opening = undefined;
         throw error;
+      })
+      .finally(() => {
+        this.#firstAttempt = false;
       });
     // A caller that gave up waiting (isAvailable's timeout) must not leave it unhandled.
     opening.catch(() => undefined);
@@ -188,9 +202,14 @@ export class PostgresProducer implements QueueProducer {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     const opening = this.#opening;
+    const opened = this.#opened;
     this.#opening = undefined;
-    const queue = await opening?.catch(() => undefined);
-    await queue?.close();
+    this.#opened = undefined;
+    if (opened !== undefined) return opened.close();
+    // An open still under way (a database that does not answer) must not hold close()
+    // up to the connect timeout: its queue is closed once it settles.
+    void opening?.then((queue) => queue.close()).catch(() => undefined);
   }
 }

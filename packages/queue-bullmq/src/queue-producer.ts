@@ -18,6 +18,8 @@ export interface AddedJob {
 export interface QueueProducer {
   /** Whether a job could be stored now; answers within `timeoutMs`. */
   isAvailable(timeoutMs: number): Promise<boolean>;
+  /** True while the first connection (and, on PostgreSQL, migration) is under way. */
+  isStarting(): boolean;
   /**
    * Stores a job, unless one is stored under `opts.jobId` already, and reads that
    * job's state alongside when `readEarlierState` is set. Throws a classified

@@ -30,6 +30,8 @@ export class RedisProducer implements QueueProducer {
   readonly #enqueueTimeoutMs: number;
   #lastError: Error | undefined;
   #connecting: Promise<boolean> | undefined;
+  // Until the first connection attempt ends, ready or not.
+  #firstAttempt = true;
 
   constructor(
     name: string,
@@ -43,6 +45,16 @@ export class RedisProducer implements QueueProducer {
     this.#client.on('error', (error: Error) => {
       this.#lastError = error;
     });
+    const endFirstAttempt = (): void => {
+      this.#firstAttempt = false;
+    };
+    this.#client.once('ready', endFirstAttempt);
+    this.#client.once('close', endFirstAttempt);
+  }
+
+  isStarting(): boolean {
+    const { status } = this.#client;
+    return this.#firstAttempt && (status === 'connecting' || status === 'connect');
   }
 
   /** The BullMQ queue on the producer's connection, and the content store in its keys. */

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { createMailer, QueueError } from '@mailroom/core';
 import { testBackend } from '@mailroom/core/testing';
 import { type BullmqQueueOptions, bullmqQueue, openQueueAdmin } from '@mailroom/queue-bullmq';
@@ -144,6 +145,28 @@ describe('BullMQ queue on PostgreSQL', () => {
     ]);
     expect(results.map((result) => result.status)).toEqual(['queued', 'queued', 'queued']);
     expect(backend.sent).toHaveLength(0);
+  });
+
+  it('closes at once while its first open waits on a PostgreSQL that never answers', async () => {
+    // Accepts connections and never says a word: a hung server or a dropped route.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanup.add(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+    const { port } = silent.address() as AddressInfo;
+    const queue = bullmqQueue({
+      postgres: `postgres://postgres@127.0.0.1:${port}/test`,
+      name: 'mute',
+    });
+    expect(await queue.isAvailable()).toBe(false);
+    expect(queue.isStarting()).toBe(true);
+    const closing = performance.now();
+    await queue.close();
+    expect(performance.now() - closing).toBeLessThan(1000);
+    expect(queue.isStarting()).toBe(false);
   });
 
   it('answers unavailable at once and refuses with QUEUE_UNAVAILABLE when PostgreSQL is away', async () => {

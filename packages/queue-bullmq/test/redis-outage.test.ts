@@ -1,3 +1,5 @@
+import { createMailer } from '@mailroom/core';
+import { testBackend } from '@mailroom/core/testing';
 import { bullmqQueue } from '@mailroom/queue-bullmq';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -40,6 +42,34 @@ describe('BullMQ queue with Redis down', () => {
     const refused = await timed(() => queueErrorOf(queue.enqueue(job, enqueueOptions(job.id))));
     expect(refused.value.code).toBe('QUEUE_UNAVAILABLE');
     expect(refused.ms).toBeLessThan(300);
+  });
+
+  it('says it is starting only while its first connection is under way', async () => {
+    const refused = bullmqQueue({ url: `redis://127.0.0.1:${await freePort()}`, name: 'nowhere' });
+    cleanup.add(() => refused.close());
+    expect(refused.isStarting()).toBe(true);
+    expect(await refused.isAvailable()).toBe(false);
+    expect(refused.isStarting()).toBe(false);
+    const redis = await privateRedis();
+    const up = bullmqQueue({ url: redis.url, name: uniqueName('starting') });
+    cleanup.add(() => up.close());
+    expect(await up.isAvailable()).toBe(true);
+    expect(up.isStarting()).toBe(false);
+  });
+
+  it('a mailer whose Redis never ran refuses a background send at once, sending nothing', async () => {
+    const backend = testBackend();
+    const mailer = createMailer({
+      from: 'app@example.com',
+      backend,
+      queue: bullmqQueue({ url: `redis://127.0.0.1:${await freePort()}`, name: 'nowhere' }),
+    });
+    cleanup.add(() => mailer.close());
+    const email = { to: 'a@example.com', subject: 'Hi', text: 'Hello', background: true };
+    const refused = await timed(() => queueErrorOf(mailer.send(email)));
+    expect(refused.value.code).toBe('QUEUE_UNAVAILABLE');
+    expect(refused.ms).toBeLessThan(1000);
+    expect(backend.sent).toHaveLength(0);
   });
 
   it('goes unavailable when Redis dies and is used again when it comes back', async () => {

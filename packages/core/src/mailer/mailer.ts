@@ -349,6 +349,8 @@ export class Mailer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // A send waiting for a queue that is still starting would hold close() up to 3 s.
+    this.#router.stopProbing();
     // Sends already under way finish (or fail) before their backend is closed.
     await Promise.allSettled([...this.#inFlight]);
     await this.#router.close();

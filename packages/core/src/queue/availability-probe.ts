@@ -14,8 +14,8 @@ export interface AvailabilityProbeOptions {
   /** How long an answer is reused, in ms. Default 1000. */
   ttlMs?: number;
   /**
-   * How long after the probe's creation a queue that has not answered "up" yet is
-   * still starting (connecting, migrating), in ms. Default 3000.
+   * The longest a send waits for a starting queue (see `waitWhileStarting`), counted
+   * from the probe's creation, in ms. Default 3000.
    */
   startupMs?: number;
 }
@@ -34,16 +34,17 @@ export interface AvailabilityCheckOptions {
    */
   waitedMs?: number;
   /**
-   * For sends that cannot fall back: while the queue is still starting (it has never
-   * answered "up" and the probe is younger than `startupMs`), re-check a "down" until
-   * the queue answers "up" or the startup time is over, instead of failing at once.
-   * A queue that was up once and is down now is not waited for.
+   * For sends that cannot fall back: while the adapter says it is still starting
+   * (`isStarting()`: its first connection, a first migration), wait for it to finish,
+   * for at most `startupMs` after the probe's creation, and check afresh, instead of
+   * failing at once. A queue that answered "up" once, or that does not say it is
+   * starting (refused, misconfigured), is not waited for.
    */
   waitWhileStarting?: boolean;
 }
 
-// Between re-checks of a queue that is still starting.
-const STARTUP_RECHECK_MS = 100;
+// How often a starting adapter is asked whether it still is (a flag, no I/O).
+const STARTUP_POLL_MS = 50;
 
 /**
  * Asks a queue whether it is available, bounded by a timeout (a send must never hang
@@ -63,6 +64,7 @@ export class AvailabilityProbe {
   #stopped = false;
   readonly #startupUntil: number;
   #wasUp = false;
+  #startup: Promise<Availability> | undefined;
 
   constructor(adapter: QueueAdapter, options: AvailabilityProbeOptions = {}) {
     this.#adapter = adapter;
@@ -97,19 +99,32 @@ export class AvailabilityProbe {
   }
 
   // A first connection or a migration can take longer than one check: a send that has
-  // no other way out gives a starting queue its startup time.
+  // no other way out waits for a queue that says it is starting.
   async #whileStarting(answer: Promise<Availability>): Promise<Availability> {
-    let availability = await answer;
-    while (!availability.available && this.#starting()) {
-      const pause = Math.min(STARTUP_RECHECK_MS, this.#startupUntil - Date.now());
+    const availability = await answer;
+    if (availability.available || !this.#starting()) return availability;
+    // One wait and one fresh check serve every send that waits.
+    this.#startup ??= this.#afterStartup().finally(() => {
+      this.#startup = undefined;
+    });
+    return this.#startup;
+  }
+
+  async #afterStartup(): Promise<Availability> {
+    while (this.#starting()) {
+      const pause = Math.min(STARTUP_POLL_MS, this.#startupUntil - Date.now());
       await new Promise((resolve) => setTimeout(resolve, pause));
-      availability = await this.#refresh();
     }
-    return availability;
+    return this.#refresh();
   }
 
   #starting(): boolean {
-    return !this.#wasUp && !this.#stopped && Date.now() < this.#startupUntil;
+    if (this.#wasUp || this.#stopped || Date.now() >= this.#startupUntil) return false;
+    try {
+      return this.#adapter.isStarting?.() === true;
+    } catch {
+      return false;
+    }
   }
 
   /** Records that the queue is down, after an enqueue showed it. */
@@ -118,7 +133,7 @@ export class AvailabilityProbe {
     this.#remember({ available: false, reason });
   }
 
-  /** Stops the background re-checks (the queue is being closed). */
+  /** Stops the background re-checks and ends startup waits (the queue is being closed). */
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#recheck);

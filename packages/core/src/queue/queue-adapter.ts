@@ -63,12 +63,16 @@ export interface QueueAdapter {
    * it before taking the queue as down. Default 200.
    */
   readonly probeTimeoutMs?: number;
-  /**
-   * Answers quickly whether the queue can take jobs now. The mailer bounds it with
-   * `probeTimeoutMs`. For its first 3 s, a mailer asks again (every 100 ms) on behalf of
-   * a send that cannot fall back, so a queue that is still connecting is waited for.
-   */
+  /** Answers quickly whether the queue can take jobs now. The mailer bounds it with `probeTimeoutMs`. */
   isAvailable(): Promise<boolean>;
+  /**
+   * True while the queue makes its first connection (connecting, a first migration),
+   * before it has been available once; false once that attempt succeeded or failed. A
+   * send that cannot fall back (`background: true`, a delay, an idempotency key) then
+   * waits for it, for at most 3 s after the mailer started, instead of being refused.
+   * Must not do I/O: it is read every 50 ms while sends wait.
+   */
+  isStarting?(): boolean;
   /** Stores a job. */
   enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }>;
   /**

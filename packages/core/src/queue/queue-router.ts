@@ -228,6 +228,18 @@ export class QueueRouter {
     );
   }
 
+  /**
+   * Stops availability checks: no background re-checks, and sends waiting for a
+   * starting queue stop waiting. Called first when the mailer closes.
+   */
+  stopProbing(): void {
+    this.#active.then(
+      ({ queue }) => queue?.probe.stop(),
+      () => undefined,
+    );
+    this.#settled?.queue?.probe.stop();
+  }
+
   /** Finishes in-process work and closes the adapter, if one was set up. */
   async close(): Promise<void> {
     const { queue } = await this.#active.catch(() => ({ queue: undefined }));
