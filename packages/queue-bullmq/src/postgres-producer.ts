@@ -1,11 +1,12 @@
 import { type EmailJob, QueueError } from '@mailroom/core';
 import type { DefaultJobOptions, JobState, JobsOptions, PostgresPoolConfig } from 'bullmq';
 import type { AttachmentContentStore } from './attachment-content-store.js';
+import { addAllJobs, addOneJob, type WriteJobs } from './job-writes.js';
 import { loadBullmq } from './load-bullmq.js';
 import { PostgresAttachmentContentStore } from './postgres-attachment-content-store.js';
 import { postgresRoleConfig } from './postgres-connection.js';
 import type { AddedJob, QueueProducer } from './queue-producer.js';
-import { storeWithEarlierStates } from './store-with-earlier-states.js';
+import { type JobEntry, storeWithEarlierStates } from './store-with-earlier-states.js';
 import { withTimeout } from './with-timeout.js';
 
 // BullMQ is loaded on the first open, not with this module (see RedisProducer).
@@ -125,28 +126,21 @@ export class PostgresProducer implements QueueProducer {
   }
 
   async add(job: EmailJob, opts: JobsOptions, readEarlierState: boolean): Promise<AddedJob> {
-    const [added] = await this.#store([{ job, opts }], [readEarlierState], (queue, [entry]) =>
-      queue.add('email', entry?.job as EmailJob, entry?.opts).then((stored) => [stored]),
-    );
+    const [added] = await this.#store([{ job, opts }], [readEarlierState], addOneJob);
     return added as AddedJob;
   }
 
   async addMany(
-    entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
+    entries: readonly JobEntry[],
     readEarlierState: readonly boolean[],
   ): Promise<AddedJob[]> {
-    return this.#store(entries, readEarlierState, (queue, all) =>
-      queue.addBulk(all.map(({ job, opts }) => ({ name: 'email', data: job, opts }))),
-    );
+    return this.#store(entries, readEarlierState, addAllJobs);
   }
 
   async #store(
-    entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
+    entries: readonly JobEntry[],
     readEarlierState: readonly boolean[],
-    write: (
-      queue: EmailPostgresQueue,
-      entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
-    ) => Promise<Array<{ id?: string }>>,
+    write: WriteJobs,
   ): Promise<AddedJob[]> {
     const queue = await this.#openOrUnavailable();
     try {

@@ -2,12 +2,13 @@ import { type EmailJob, QueueError } from '@mailroom/core';
 import type { DefaultJobOptions, JobState, JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AttachmentContentStore } from './attachment-content-store.js';
+import { addAllJobs, addOneJob, type WriteJobs } from './job-writes.js';
 import { loadBullmq } from './load-bullmq.js';
 import type { AddedJob, QueueProducer } from './queue-producer.js';
 import type { RedisTarget } from './queue-target.js';
 import { RedisAttachmentContentStore } from './redis-attachment-content-store.js';
 import { openRedis } from './redis-connection.js';
-import { storeWithEarlierStates } from './store-with-earlier-states.js';
+import { type JobEntry, storeWithEarlierStates } from './store-with-earlier-states.js';
 import { withTimeout } from './with-timeout.js';
 
 // ioredis's words for a command refused before it was written, because the offline
@@ -120,29 +121,21 @@ export class RedisProducer implements QueueProducer {
   }
 
   async add(job: EmailJob, opts: JobsOptions, readEarlierState: boolean): Promise<AddedJob> {
-    const [added] = await this.#store([{ job, opts }], [readEarlierState], (queue, [entry]) =>
-      queue.add('email', entry?.job as EmailJob, entry?.opts).then((stored) => [stored]),
-    );
+    const [added] = await this.#store([{ job, opts }], [readEarlierState], addOneJob);
     return added as AddedJob;
   }
 
   async addMany(
-    entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
+    entries: readonly JobEntry[],
     readEarlierState: readonly boolean[],
   ): Promise<AddedJob[]> {
-    return this.#store(entries, readEarlierState, (queue, all) =>
-      // One MULTI: every job is stored, or none.
-      queue.addBulk(all.map(({ job, opts }) => ({ name: 'email', data: job, opts }))),
-    );
+    return this.#store(entries, readEarlierState, addAllJobs);
   }
 
   async #store(
-    entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
+    entries: readonly JobEntry[],
     readEarlierState: readonly boolean[],
-    write: (
-      queue: Queue<EmailJob>,
-      entries: ReadonlyArray<{ job: EmailJob; opts: JobsOptions }>,
-    ) => Promise<Array<{ id?: string }>>,
+    write: WriteJobs,
   ): Promise<AddedJob[]> {
     // The usual case, a ready connection and BullMQ loaded, awaits nothing here.
     if (this.#client.status !== 'ready') await this.#assertConnected();
