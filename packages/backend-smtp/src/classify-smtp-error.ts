@@ -22,6 +22,15 @@ const TEMPORARY_CODES = new Set([
 const CERTIFICATE_ERROR =
   /^(CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
 
+// OpenSSL's own errors: the two sides do not speak the same TLS (implicit TLS against a
+// plain-text port, no shared protocol version or cipher), which a retry meets again.
+const TLS_MISMATCH = /^ERR_SSL_/;
+
+// A streamed part whose source was briefly away: Mailroom's worker reports a datastore
+// failure while reading stored content so, and nodemailer keeps that code as the
+// original one under its ESTREAM.
+const STREAM_SOURCE_AWAY = 'DELIVERY_TEMPORARY';
+
 interface NodemailerErrorFields {
   code?: string;
   originalCode?: string;
@@ -33,7 +42,8 @@ interface NodemailerErrorFields {
 /**
  * Maps a nodemailer error to a {@link DeliveryError}: 4xx replies and network failures
  * are `DELIVERY_TEMPORARY`; 5xx replies and problems retrying cannot fix (bad
- * credentials, a refused certificate, a rejected envelope) are `DELIVERY_PERMANENT`. The SMTP
+ * credentials, a refused certificate or TLS handshake, a rejected envelope, an
+ * attachment whose file is gone) are `DELIVERY_PERMANENT`. The SMTP
  * reply code and text are kept in `details`.
  */
 export function classifySmtpError(error: unknown): DeliveryError {
@@ -47,13 +57,18 @@ export function classifySmtpError(error: unknown): DeliveryError {
     ...(code === undefined ? {} : { smtpCode: code }),
     ...(originalCode === undefined ? {} : { socketCode: originalCode }),
   };
-  const certificateRefused = originalCode !== undefined && CERTIFICATE_ERROR.test(originalCode);
+  const tlsRefused =
+    originalCode !== undefined &&
+    (CERTIFICATE_ERROR.test(originalCode) || TLS_MISMATCH.test(originalCode));
   // A part offered twice after a dropped connection reads anew in a fresh composition.
   const temporary =
     responseCode !== undefined
       ? responseCode < 500
-      : !certificateRefused &&
-        (code === undefined || TEMPORARY_CODES.has(code) || isStreamReread(error));
+      : !tlsRefused &&
+        (code === undefined ||
+          TEMPORARY_CODES.has(code) ||
+          isStreamReread(error) ||
+          (code === 'ESTREAM' && originalCode === STREAM_SOURCE_AWAY));
   return new DeliveryError(
     temporary ? 'DELIVERY_TEMPORARY' : 'DELIVERY_PERMANENT',
     `SMTP delivery failed: ${reason}`,

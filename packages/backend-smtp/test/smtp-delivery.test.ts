@@ -204,6 +204,16 @@ describe('SMTP delivery to a real server', () => {
     expect(received?.secure).toBe(true);
   });
 
+  it('reports implicit TLS against a plain-text port as permanent: a retry meets the same port', async () => {
+    const sink = await sinkWith({ disableStartTls: true });
+    const error = await deliveryError(
+      mailerFor(sink, { secure: true }).send({ to: 'a@example.com', subject: 'x', text: 'x' }),
+    );
+    expect(error.code).toBe('DELIVERY_PERMANENT');
+    expect(error.details).toMatchObject({ socketCode: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    expect(sink.messages).toHaveLength(0);
+  });
+
   it('authenticates, and reports bad credentials as permanent with the reply kept', async () => {
     const sink = await sinkWith({ auth: { user: 'mailer', pass: 's3cret' } });
     await mailerFor(sink, { auth: { user: 'mailer', pass: 's3cret' } }).send({

@@ -1,5 +1,6 @@
 import {
   AttachmentError,
+  DeliveryError,
   type DeliveryInfo,
   type EmailBackend,
   type EmailJob,
@@ -21,6 +22,28 @@ export interface EmailJobResult {
 }
 
 /**
+ * Streams stored content. The datastore failing half-way (a restart, a failover, a
+ * dropped connection) is worth a retry: it is thrown as `DELIVERY_TEMPORARY`, which
+ * the SMTP backend keeps as temporary under nodemailer's ESTREAM.
+ */
+async function* readStored(
+  content: AttachmentContentStore,
+  ref: string,
+  size: number,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* content.read(ref, size);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DeliveryError(
+      'DELIVERY_TEMPORARY',
+      `stored attachment content ${ref} could not be read: ${reason}`,
+      { cause: error, details: { contentRef: ref } },
+    );
+  }
+}
+
+/**
  * Reads the job into a message whose stored attachments stream from `content`. Checks
  * first that all of them are there: content that expired or was deleted would
  * otherwise surface half-way through the SMTP transaction, as a failure worth a retry.
@@ -30,7 +53,7 @@ async function readMessage(
   content: AttachmentContentStore,
 ): Promise<ResolvedMessage> {
   const message = fromEmailJob(job.data, {
-    contentReader: { openContent: (ref, attachment) => content.read(ref, attachment.size) },
+    contentReader: { openContent: (ref, attachment) => readStored(content, ref, attachment.size) },
   });
   const attachments = (job.data as { attachments: EmailJobAttachment[] }).attachments;
   for (const attachment of attachments) {

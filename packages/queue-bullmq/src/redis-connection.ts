@@ -20,8 +20,15 @@ function redisRoleOptions(role: ConnectionRole, commandTimeoutMs: number | undef
         retryStrategy: (times: number) => Math.min(times * 100, 1_000),
       };
     case 'worker':
+      // Set in full: a duplicate of the application's client would keep its fail-fast
+      // settings, and a worker that cannot wait out a blip (a command timeout, commands
+      // refused while reconnecting) loses the lock of a job it is sending, which then
+      // runs again as stalled.
       return {
         maxRetriesPerRequest: null,
+        enableOfflineQueue: true,
+        autoResendUnfulfilledCommands: true,
+        commandTimeout: undefined,
         retryStrategy: (times: number) => Math.min(times * 200, 5_000),
       };
     case 'admin':

@@ -2,9 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createMailer, QueueError } from '@mailroom/core';
 import { bullmqQueue } from '@mailroom/queue-bullmq';
 import { startSmtpSink } from '@mailroom/testkit';
+import { type Job, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AttachmentContentStore } from '../src/attachment-content-store.js';
+import { deliverJob } from '../src/deliver-job.js';
 import { LargeAttachmentStorage } from '../src/large-attachment-storage.js';
+import { moveLargeAttachments } from '../src/large-attachments.js';
 import type { AddedJob, QueueProducer } from '../src/queue-producer.js';
 import { RedisAttachmentContentStore } from '../src/redis-attachment-content-store.js';
 import {
@@ -138,5 +142,61 @@ describe('LargeAttachmentStorage when the add fails after the content was stored
     expect(error.code).toBe(code);
     expect(storedBeforeAdd).toBe(1);
     expect(await contentKeys(name)).toHaveLength(kept);
+  });
+});
+
+describe('stored content the datastore fails to give while the email is being sent', () => {
+  const client = new Redis(REDIS_URL, { lazyConnect: true });
+  beforeAll(requireRedis);
+  afterAll(() => client.disconnect());
+
+  it('fails that attempt as temporary, and the next attempt sends the attachment whole', async () => {
+    const name = uniqueName('readfails');
+    const store = new RedisAttachmentContentStore(client, {
+      toKey: (type) => `bull:${name}:${type}`,
+    });
+    cleanup.add(() => store.deleteAll());
+    const bytes = randomBytes(1024 * 1024);
+    const { job, contents } = moveLargeAttachments(
+      await emailJobWith('Read fails', { content: bytes, filename: 'big.bin' }),
+    );
+    await store.put(contents, 60_000);
+    // The datastore goes away after the first piece, as in a restart or a failover.
+    const failing: AttachmentContentStore = {
+      put: (entries, ttlMs) => store.put(entries, ttlMs),
+      has: (ref, size) => store.has(ref, size),
+      extend: (refs, ttlMs) => store.extend(refs, ttlMs),
+      delete: (refs) => store.delete(refs),
+      deleteAll: () => store.deleteAll(),
+      async *read(ref, size) {
+        let pieces = 0;
+        for await (const piece of store.read(ref, size)) {
+          if (pieces++ === 1) {
+            throw Object.assign(new Error('terminating connection due to administrator command'), {
+              code: '57P01',
+            });
+          }
+          yield piece;
+        }
+      },
+    };
+    const sink = await startSmtpSink({ disableStartTls: true });
+    cleanup.add(() => sink.close());
+    const backend = backendFor(sink);
+    cleanup.add(() => backend.close());
+    const stored = { data: job } as Job<unknown>;
+
+    const failure = await deliverJob(backend, stored, failing).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure).not.toBeInstanceOf(UnrecoverableError);
+    expect((failure as Error).message).toMatch(/^DELIVERY_TEMPORARY .*administrator command/);
+    expect(sink.messages).toHaveLength(0);
+
+    await deliverJob(backend, stored, store);
+    const [received] = await sink.waitFor(1);
+    expect(received?.parsed.attachments[0]?.content.equals(bytes)).toBe(true);
   });
 });

@@ -419,4 +419,38 @@ describe('BullMQ queue on Redis', () => {
     await queue.close();
     expect(await connection.ping()).toBe('PONG');
   });
+
+  // An application's client often fails fast (as a producer's should); a worker built
+  // from it must still wait on Redis, or its blocking fetch times out and no job runs.
+  it('a worker made from a fail-fast client of the application still delivers', async () => {
+    const connection = new Redis(REDIS_URL, {
+      commandTimeout: 300,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    });
+    cleanup.add(async () => connection.disconnect());
+    const name = uniqueName('failfast');
+    cleanup.obliterate(name, { url: REDIS_URL });
+    const sink = await startSmtpSink({ disableStartTls: true });
+    const backend = backendFor(sink);
+    cleanup.add(() => sink.close());
+    cleanup.add(() => backend.close());
+    const errors: string[] = [];
+    const worker = await startEmailWorker({
+      connection,
+      name,
+      backend,
+      onError: (error) => errors.push(error.message),
+    });
+    cleanup.add(() => worker.close());
+    // Idle for longer than the client's command timeout, blocked waiting for a job.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const queue = bullmqQueue({ connection, name });
+    cleanup.add(() => queue.close());
+    const job = await emailJob('From a fail-fast client');
+    await queue.enqueue(job, enqueueOptions(job.id));
+    await sink.waitFor(1, 5000);
+    expect(sink.messages[0]?.parsed.subject).toBe('From a fail-fast client');
+    expect(errors).toEqual([]);
+  });
 });
