@@ -1,4 +1,11 @@
-import { ConfigError, createMailer, type MailerEvents, QueueError } from '@mailroom/core';
+import {
+  ConfigError,
+  createMailer,
+  type MailerEvents,
+  mailerConfigFromEnv,
+  type QueueAdapter,
+  QueueError,
+} from '@mailroom/core';
 import {
   type BullmqQueueOptions,
   bullmqQueue,
@@ -96,6 +103,21 @@ describe('bullmqQueue options', () => {
     expect(configError(() => bullmqQueueFromEnv({ REDIS_URL: 'nope' })).details.key).toBe(
       'REDIS_URL',
     );
+  });
+
+  it('mailerConfigFromEnv(env) in auto mode takes the queue from the env it is given', async () => {
+    const config = await mailerConfigFromEnv({ REDIS_URL });
+    expect(config.queue).toMatchObject({ name: 'emails', datastore: 'redis' });
+    await (config.queue as QueueAdapter).close();
+    // Nor does it pick up a queue from process.env that it was not given.
+    const saved = process.env.REDIS_URL;
+    process.env.REDIS_URL = REDIS_URL;
+    try {
+      expect((await mailerConfigFromEnv({})).queue).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.REDIS_URL;
+      else process.env.REDIS_URL = saved;
+    }
   });
 });
 

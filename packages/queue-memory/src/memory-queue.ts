@@ -13,6 +13,9 @@ import {
 import { computeBackoff } from './compute-backoff.js';
 import type { MemoryQueueOptions } from './memory-queue-options.js';
 
+// The longest delay one Node timer waits for.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Entry {
   job: EmailJob;
   id: string;
@@ -106,10 +109,14 @@ export class MemoryQueue implements QueueAdapter {
   }
 
   #schedule(entry: Entry, delayMs: number, priority: EmailPriority): void {
+    // Node fires a timer of more than 2^31-1 ms (about 24.8 days) at once: a longer
+    // delay is waited out in steps.
+    const step = Math.min(delayMs, MAX_TIMER_MS);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      this.#push(entry, priority);
-    }, delayMs);
+      if (delayMs > step) this.#schedule(entry, delayMs - step, priority);
+      else this.#push(entry, priority);
+    }, step);
     this.#timers.set(timer, entry);
   }
 

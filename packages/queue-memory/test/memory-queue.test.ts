@@ -211,6 +211,17 @@ describe('memory queue', () => {
     expect(Date.now() - delayedAt).toBeGreaterThanOrEqual(600);
   });
 
+  // Node fires a timer of more than 2^31-1 ms at once; a month must stay a month.
+  it('keeps an email delayed by a month waiting, not sent at once', async () => {
+    const { sink, mailer, events } = await setup({}, { closeTimeoutMs: 100 });
+    const month = 30 * 24 * 60 * 60 * 1000;
+    await mailer.send(email(1, { delay: month }));
+    await mailer.send(email(2, { delay: new Date(Date.now() + 2 * month) }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sink.messages).toHaveLength(0);
+    expect(events.map(([name]) => name)).toEqual(['queued', 'queued']);
+  });
+
   it('close() finishes queued work before resolving', async () => {
     const { sink, mailer } = await setup({ dataDelayMs: 10 }, { concurrency: 2 });
     for (let n = 0; n < 10; n += 1) await mailer.send(email(n));

@@ -1,7 +1,7 @@
 import { parseAddress } from '../address/parse-address.js';
 import type { EmailBackend } from '../backend/email-backend.js';
 import { ConfigError } from '../errors.js';
-import { loadBullmqQueue } from '../queue/detect-queue-from-env.js';
+import { detectQueueFromEnv, loadBullmqQueue } from '../queue/detect-queue-from-env.js';
 import type { QueueAdapter } from '../queue/queue-adapter.js';
 import { loadOptionalModule } from './load-optional-module.js';
 import type { MailerConfig } from './mailer-config.js';
@@ -30,7 +30,13 @@ async function backendFromEnv(env: Env): Promise<EmailBackend> {
 
 async function queueFromEnv(env: Env): Promise<'auto' | false | QueueAdapter> {
   const kind = env.MAIL_QUEUE?.trim() || 'auto';
-  if (kind === 'auto') return 'auto';
+  // The mailer's own auto-detection reads process.env; another env is read here. A
+  // queue package that is missing then means synchronous delivery, without the
+  // fallback event auto mode gives.
+  if (kind === 'auto') {
+    if (env === process.env) return 'auto';
+    return (await detectQueueFromEnv(env)).adapter ?? false;
+  }
   if (kind === 'none') return false;
   if (kind === 'memory') {
     const { memoryQueue } = await loadOptionalModule<{ memoryQueue: () => QueueAdapter }>(
@@ -56,7 +62,8 @@ async function queueFromEnv(env: Env): Promise<'auto' | false | QueueAdapter> {
  * Builds a mailer configuration from environment variables: `MAIL_FROM`,
  * `MAIL_BACKEND` (`console` by default, or `smtp` with `SMTP_URL`), `MAIL_QUEUE`
  * (`auto` by default, `none`, `memory`, or `bullmq` with `REDIS_URL` or
- * `MAIL_QUEUE_POSTGRES_URL`) and `MAIL_TEMPLATES_DIR` (the template directory).
+ * `MAIL_QUEUE_POSTGRES_URL`) and `MAIL_TEMPLATES_DIR` (the template directory). In
+ * auto mode the queue comes from `REDIS_URL` or `MAIL_QUEUE_POSTGRES_URL` of `env`.
  */
 export async function mailerConfigFromEnv(env: Env = process.env): Promise<MailerConfig> {
   const from = env.MAIL_FROM?.trim();

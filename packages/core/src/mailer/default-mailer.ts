@@ -1,19 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import type { MailerConfig } from '../config/mailer-config.js';
 import { mailerConfigFromEnv } from '../config/mailer-config-from-env.js';
+import { MailroomError } from '../errors.js';
 import type { SendEmailInput } from '../message/send-email-input.js';
 import { createMailer } from './create-mailer.js';
 import type { Mailer } from './mailer.js';
 import type { SendResult } from './send-result.js';
 
 let defaultMailer: Promise<Mailer> | undefined;
+// Whether defaultMailer was built from the environment: nobody else holds it.
+let builtFromEnv = false;
 
 /**
- * Sets the process-wide mailer used by {@link sendEmail} and returns it. The previous
- * default, if any, is not closed: close it yourself if nothing else uses it.
+ * Sets the process-wide mailer used by {@link sendEmail} and returns it. A default built
+ * from the environment (by `sendEmail` or `getDefaultMailer`) is closed once its sends
+ * under way finish, or its connections would keep the process alive. One given to an
+ * earlier `configureMail` is not: close it yourself if nothing else uses it.
  */
 export function configureMail(config: MailerConfig): Mailer {
   const mailer = createMailer(config);
+  const replaced = builtFromEnv ? defaultMailer : undefined;
   defaultMailer = Promise.resolve(mailer);
+  builtFromEnv = false;
+  void replaced?.then((old) => old.close()).catch(() => undefined);
   return mailer;
 }
 
@@ -37,18 +46,33 @@ export function getDefaultMailer(): Promise<Mailer> {
       if (defaultMailer === pending) defaultMailer = undefined;
     });
     defaultMailer = pending;
+    builtFromEnv = true;
   }
   return defaultMailer;
 }
 
-/** Sends one email with the process-wide mailer. See `Mailer.send`. */
+/**
+ * Sends one email with the process-wide mailer. See `Mailer.send`. With
+ * `failSilently: true`, a bad environment (`CONFIG_INVALID`) is returned as a failed
+ * result too.
+ */
 export async function sendEmail(input: SendEmailInput): Promise<SendResult> {
-  return (await getDefaultMailer()).send(input);
+  let mailer: Mailer;
+  try {
+    mailer = await getDefaultMailer();
+  } catch (error) {
+    if (input?.failSilently === true && error instanceof MailroomError) {
+      return { ok: false, status: 'failed', id: randomUUID(), error };
+    }
+    throw error;
+  }
+  return mailer.send(input);
 }
 
 /** Closes the process-wide mailer, if one was created, and forgets it. */
 export async function closeDefaultMailer(): Promise<void> {
   const current = defaultMailer;
   defaultMailer = undefined;
+  builtFromEnv = false;
   await (await current?.catch(() => undefined))?.close();
 }

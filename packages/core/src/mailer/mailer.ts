@@ -107,16 +107,21 @@ export class Mailer {
     return () => this.#events.off(event, listener);
   }
 
-  // A throwing listener must not turn a delivered email into a failed send.
+  // A throwing listener must not turn a delivered email into a failed send, and an
+  // async one that rejects must not crash the process as an unhandled rejection.
   #emit<E extends MailerEventName>(event: E, payload: MailerEvents[E]): void {
+    const warn = (error: unknown): void => {
+      process.emitWarning(
+        `Mailroom "${event}" listener threw: ${String(error)}`,
+        'MailroomWarning',
+      );
+    };
     for (const listener of this.#events.listeners(event)) {
       try {
-        (listener as MailerListener<E>)(payload);
+        const returned: unknown = (listener as MailerListener<E>)(payload);
+        if (returned instanceof Promise) returned.catch(warn);
       } catch (error) {
-        process.emitWarning(
-          `Mailroom "${event}" listener threw: ${String(error)}`,
-          'MailroomWarning',
-        );
+        warn(error);
       }
     }
   }

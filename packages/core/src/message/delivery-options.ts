@@ -27,15 +27,26 @@ function resolveDelay(delay: unknown): number {
   if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
     throw invalid('delay', 'must be a non-negative number of milliseconds or a Date');
   }
+  // A due time no clock or datastore can hold is a mistake, not a plan.
+  if (!Number.isSafeInteger(Date.now() + Math.round(delay))) {
+    throw invalid('delay', 'is too far in the future');
+  }
   return Math.round(delay);
 }
 
-/** Validates the delivery fields of a send: background, priority, delay, idempotencyKey. */
+/**
+ * Validates the delivery fields of a send: background, priority, delay, idempotencyKey,
+ * and that failSilently, when given, is a boolean.
+ */
 export function resolveDeliveryOptions(input: SendEmailInput): DeliveryOptions {
   // A non-object input is reported by resolveMessage; here it just has no delivery fields.
-  const { background, priority, idempotencyKey, delay } = (input ?? {}) as Partial<SendEmailInput>;
+  const { background, priority, idempotencyKey, delay, failSilently } = (input ??
+    {}) as Partial<SendEmailInput>;
   if (background !== undefined && typeof background !== 'boolean') {
     throw invalid('background', 'must be a boolean');
+  }
+  if (failSilently !== undefined && typeof failSilently !== 'boolean') {
+    throw invalid('failSilently', 'must be a boolean');
   }
   if (priority !== undefined && !PRIORITIES.has(priority)) {
     throw invalid('priority', "must be 'high', 'normal' or 'low'");

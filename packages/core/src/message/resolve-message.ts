@@ -9,6 +9,7 @@ import { type ResolvedBody, resolveBody } from '../body/resolve-body.js';
 import { TemplateError, ValidationError } from '../errors.js';
 import type { RenderedTemplate, RenderTemplate } from '../templates/rendered-template.js';
 import { assertHeaderSafe } from './assert-header-safe.js';
+import { assertKnownFields } from './assert-known-fields.js';
 import { createMessageId } from './create-message-id.js';
 import type { ResolvedMessage } from './resolved-message.js';
 import type { SendEmailInput } from './send-email-input.js';
@@ -103,7 +104,8 @@ function resolveSubject(subject: unknown): string {
 }
 
 /**
- * Validates and normalises a caller's input into a {@link ResolvedMessage}: addresses
+ * Validates and normalises a caller's input into a {@link ResolvedMessage}: unknown
+ * fields refused, addresses
  * parsed, checked and deduplicated, headers checked for injection, bodies rendered,
  * attachments resolved, Date and Message-ID assigned. Throws a typed error for any
  * bad input; nothing has been sent when it does.
@@ -117,6 +119,7 @@ export async function resolveMessage(
       details: { field: 'input' },
     });
   }
+  assertKnownFields(input);
   const from = input.from === undefined ? options.from : parseAddress(input.from, 'from');
   if (from === undefined) {
     throw new ValidationError(
