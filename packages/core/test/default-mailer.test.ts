@@ -75,7 +75,9 @@ describe('send input', () => {
     ['bbc', { bbc: 'audit@example.com' }],
     ['dealy', { dealy: 3_600_000 }],
     ['proirity', { proirity: 'low' }],
-  ])('refuses the unknown field %s with INVALID_INPUT, sending nothing', async (field, extra) => {
+    ['failSilently', { failSilently: 'yes' }],
+    ['delay', { delay: 1e20 }],
+  ])('refuses %s (unknown, or bad) with INVALID_INPUT, sending nothing', async (field, extra) => {
     const backend = testBackend();
     const mailer = createMailer({ from: 'app@example.com', backend, queue: false });
     await expect(mailer.send({ ...email, ...extra } as typeof email)).rejects.toMatchObject({
@@ -91,20 +93,6 @@ describe('send input', () => {
     const mailer = createMailer({ from: 'app@example.com', backend, queue: false });
     const input = { ...email, extra: undefined } as typeof email;
     expect(await mailer.send(input)).toMatchObject({ ok: true });
-    await mailer.close();
-  });
-
-  it.each([
-    ['failSilently', { failSilently: 'yes' }],
-    ['delay', { delay: 1e20 }],
-  ])('refuses a bad %s with INVALID_INPUT, sending nothing', async (field, extra) => {
-    const backend = testBackend();
-    const mailer = createMailer({ from: 'app@example.com', backend, queue: false });
-    await expect(mailer.send({ ...email, ...extra } as typeof email)).rejects.toMatchObject({
-      code: 'INVALID_INPUT',
-      details: { field },
-    });
-    expect(backend.sent).toHaveLength(0);
     await mailer.close();
   });
 });
