@@ -253,17 +253,24 @@ function createContext(options, services) {
      * Like `alternate` for work that can be cut into slices: each round runs `slices`
      * slices of `perSlice` units per side, the sides taking turns slice by slice, so that
      * a change in the machine's load during a round weighs on both sides alike. Each
-     * round yields units per second per side.
+     * round yields units per second per side. `beforeRound` and `afterRound` run around
+     * every round, untimed.
      */
-    interleave: async (slices, perSlice, runSlice, sides = ['mailroom', 'raw']) => {
+    interleave: async (slices, perSlice, runSlice, { beforeRound, afterRound } = {}) => {
+      const sides = ['mailroom', 'raw'];
       const runs = Object.fromEntries(sides.map((side) => [side, []]));
       for (let round = 0; round < ctx.rounds; round++) {
-        const ms = Object.fromEntries(sides.map((side) => [side, 0]));
-        for (let slice = 0; slice < slices; slice++) {
-          const order = (round + slice) % 2 === 0 ? sides : [...sides].reverse();
-          for (const side of order) ms[side] += await runSlice(side, perSlice);
+        await beforeRound?.();
+        try {
+          const ms = Object.fromEntries(sides.map((side) => [side, 0]));
+          for (let slice = 0; slice < slices; slice++) {
+            const order = (round + slice) % 2 === 0 ? sides : [...sides].reverse();
+            for (const side of order) ms[side] += await runSlice(side, perSlice);
+          }
+          for (const side of sides) runs[side].push((slices * perSlice) / (ms[side] / 1000));
+        } finally {
+          await afterRound?.();
         }
-        for (const side of sides) runs[side].push((slices * perSlice) / (ms[side] / 1000));
       }
       return runs;
     },

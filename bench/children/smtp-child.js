@@ -1,8 +1,8 @@
 // One side of S1 in a process of its own, so that the two senders, which share the
 // nodemailer module, do not shape each other's optimised code, and neither pays for the
-// other's garbage. argv: side (mailroom | raw), SMTP sink port, emails of the warm-up
-// round, emails in flight. Warms up, then answers each `round` request (`count` emails)
-// with the time it took.
+// other's garbage. argv: side (mailroom | raw), SMTP sink port, emails per warm-up
+// round, emails in flight, warm-up rounds. Warms up, then answers each `round` request
+// (`count` emails) with the time it took.
 import { createMailer } from '@mailroom/core';
 import { FROM, mailroomBackend, mailroomInput, rawMessage, rawTransport } from '../lib/mail.js';
 import { runConcurrently, since } from '../lib/stats.js';
@@ -10,10 +10,11 @@ import { runConcurrently, since } from '../lib/stats.js';
 // The parent gone (finished, killed), this process has nothing left to do.
 process.once('disconnect', () => process.exit(0));
 
-const [side, portText, countText, concurrencyText] = process.argv.slice(2);
+const [side, portText, countText, concurrencyText, warmupsText] = process.argv.slice(2);
 const port = Number(portText);
 const count = Number(countText);
 const concurrency = Number(concurrencyText);
+const warmups = Number(warmupsText);
 // Only this side's sender is built.
 const mailer =
   side === 'mailroom'
@@ -53,7 +54,7 @@ process.on('message', async (request) => {
   }
 });
 try {
-  await round();
+  for (let i = 0; i < warmups; i++) await round();
   process.send?.({ type: 'ready' });
 } catch (error) {
   process.send?.({ type: 'error', error: String(error?.stack ?? error) });

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createTemplateRenderer } from '@mailroom/core';
 import { Marked } from 'marked';
 import nunjucks from 'nunjucks';
-import { Child } from '../lib/child.js';
+import { childrenPerRound } from '../lib/children-per-round.js';
 
 // S7: a Markdown template with front matter (subject, layout) rendered many times.
 // Mailroom: `createTemplateRenderer({ dir })` (what `send({ template })` uses), cached.
@@ -11,8 +11,9 @@ import { Child } from '../lib/child.js';
 // parts: the subject, the HTML (Markdown rendered with autoescape, through marked, into
 // the layout) and the text (the Markdown rendered without escaping, so that it holds no
 // HTML entities, as Mailroom's contract requires). The two must produce the same email
-// byte for byte. Each side renders in a process of its own (children/template-child.js);
-// each round renders in slices, the two sides taking turns slice by slice.
+// byte for byte. Each side renders in a process of its own (children/template-child.js),
+// a fresh one every round; each round renders in slices, the two sides taking turns
+// slice by slice.
 
 /** The template directory: welcome.md (front matter: subject, layout) and layout.html. */
 export const TEMPLATES_DIR = fileURLToPath(new URL('../fixtures/templates/', import.meta.url));
@@ -80,20 +81,24 @@ export async function s7(ctx) {
     ours.subject === theirs.subject && ours.html === theirs.html && ours.text === theirs.text;
   if (!sameOutput) throw new Error('S7: the two pipelines produce different emails');
 
-  // Each side renders in a process of its own (see children/template-child.js).
-  const children = Object.fromEntries(
-    ['mailroom', 'raw'].map((side) => [side, new Child(CHILD, { args: [side, String(count)] })]),
+  // Each side renders in a process of its own (see children/template-child.js), started
+  // afresh for every round.
+  const children = childrenPerRound(CHILD, {
+    mailroom: ['mailroom', String(count)],
+    raw: ['raw', String(count)],
+  });
+  // Each round: the renders in SLICES slices per side, the sides taking turns.
+  const perSlice = Math.max(1, Math.round(count / SLICES));
+  const runs = await ctx.interleave(
+    SLICES,
+    perSlice,
+    async (side, n) => (await children.of(side).request({ type: 'round', count: n })).ms,
+    children,
   );
-  try {
-    await Promise.all(Object.values(children).map((child) => child.next('ready')));
-    // Each round: the renders in SLICES slices per side, the sides taking turns.
-    const perSlice = Math.max(1, Math.round(count / SLICES));
-    const runs = await ctx.interleave(SLICES, perSlice, async (side, n) => {
-      const { ms } = await children[side].request({ type: 'round', count: n });
-      return ms;
-    });
-    return ctx.throughput(runs, { count, sameOutput, htmlBytes: ours.html?.length });
-  } finally {
-    await Promise.all(Object.values(children).map((child) => child.kill()));
-  }
+  return ctx.throughput(runs, {
+    count,
+    sameOutput,
+    htmlBytes: ours.html?.length,
+    processPerRound: true,
+  });
 }
