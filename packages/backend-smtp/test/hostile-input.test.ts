@@ -272,6 +272,11 @@ const cases: HostileCase[] = [
     'headers["X-A:"]',
   ),
   invalidInput(
+    'header named __proto__ (parsed from JSON), which would be dropped',
+    { ...valid, headers: JSON.parse('{"__proto__": "v"}') },
+    'headers["__proto__"]',
+  ),
+  invalidInput(
     'wrong type: attachments is not an array',
     { ...valid, attachments: 'report.pdf' },
     'attachments',

@@ -38,7 +38,8 @@ export function validateHeaders(headers: unknown): Record<string, string> {
   for (const [name, value] of Object.entries(headers)) {
     const field = `headers[${JSON.stringify(name)}]`;
     assertHeaderSafe(name, `${field} name`);
-    if (!FIELD_NAME.test(name)) {
+    // `__proto__` would not be kept: assigning it sets no property.
+    if (!FIELD_NAME.test(name) || name === '__proto__') {
       throw new ValidationError('INVALID_INPUT', `${field} is not a valid header name`, {
         details: { field },
       });
