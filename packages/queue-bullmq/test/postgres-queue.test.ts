@@ -133,7 +133,7 @@ describe('BullMQ queue on PostgreSQL', () => {
       queue: bullmqQueue({
         postgres: { connectionString: POSTGRES_URL, schema },
         name: 'cold',
-        probeTimeoutMs: 20,
+        probeTimeoutMs: 80,
       }),
     });
     cleanup.add(() => mailer.close());
