@@ -18,22 +18,27 @@ import {
 import { testBackend } from '@mailroom/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
-/** A third-party style adapter whose behaviour each test scripts. */
+/**
+ * A third-party style adapter whose behaviour each test scripts. `available` gets the
+ * number of checks before this one; `checks` counts them.
+ */
 function scriptedQueue(script: {
-  available?: () => Promise<boolean>;
+  available?: (check: number) => Promise<boolean>;
   enqueue?: (job: EmailJob, opts: EnqueueOptions) => Promise<{ id: string }>;
   allowFallback?: boolean;
   probeTimeoutMs?: number;
   starting?: () => boolean;
-}): QueueAdapter & { jobs: Array<[EmailJob, EnqueueOptions]> } {
+}): QueueAdapter & { jobs: Array<[EmailJob, EnqueueOptions]>; checks: number } {
   const jobs: Array<[EmailJob, EnqueueOptions]> = [];
-  return {
+  const available = script.available ?? (async () => true);
+  const queue = {
     name: 'scripted',
     jobs,
+    checks: 0,
     ...(script.allowFallback === undefined ? {} : { allowFallback: script.allowFallback }),
     ...(script.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: script.probeTimeoutMs }),
     ...(script.starting === undefined ? {} : { isStarting: script.starting }),
-    isAvailable: script.available ?? (async () => true),
+    isAvailable: () => available(queue.checks++),
     enqueue:
       script.enqueue ??
       (async (job, opts) => {
@@ -42,6 +47,7 @@ function scriptedQueue(script: {
       }),
     close: async () => undefined,
   };
+  return queue;
 }
 
 const email = { to: 'a@example.com', subject: 'Hi', text: 'Hello' };
@@ -111,18 +117,12 @@ describe('queue routing', () => {
 
   it('uses the queue again once it comes back', async () => {
     let up = false;
-    let calls = 0;
-    const queue = scriptedQueue({
-      available: async () => {
-        calls++;
-        return up;
-      },
-    });
+    const queue = scriptedQueue({ available: async () => up });
     const { mailer } = setup(queue);
     expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
     up = true;
     // Re-checked in the background about a second later.
-    await until(() => calls === 2);
+    await until(() => queue.checks === 2);
     expect(await mailer.send(email)).toMatchObject({ mode: 'queue', status: 'queued' });
   });
 
@@ -131,31 +131,30 @@ describe('queue routing', () => {
       async () => false,
       () => new Promise<boolean>(() => undefined),
     ];
-    let calls = 0;
     const queue = scriptedQueue({
-      available: () => (answers[Math.min(calls++, answers.length - 1)] as () => Promise<boolean>)(),
+      available: (check) =>
+        (answers[Math.min(check, answers.length - 1)] as () => Promise<boolean>)(),
     });
     const { mailer, backend, fallbacks } = setup(queue);
     cleanups.push(() => mailer.close());
     expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
     // The answer expires after 1 s; the queue is re-checked in the background and hangs.
-    await until(() => calls === 2);
+    await until(() => queue.checks === 2);
     expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
     // Answered from the known "down", not by waiting out the hanging re-check.
     expect(fallbacks.map((f) => f.reason)).toEqual([
       'the queue reports it is down',
       'the queue reports it is down',
     ]);
-    expect(calls).toBe(2);
+    expect(queue.checks).toBe(2);
     expect(backend.sent).toHaveLength(2);
   });
 
   it('a send that must not fall back waits for the re-check instead of an expired "down"', async () => {
     let release: (up: boolean) => void = () => undefined;
-    let calls = 0;
     const queue = scriptedQueue({
-      available: () =>
-        calls++ === 0 ? Promise.resolve(false) : new Promise<boolean>((r) => (release = r)),
+      available: (check) =>
+        check === 0 ? Promise.resolve(false) : new Promise<boolean>((r) => (release = r)),
     });
     const { mailer, backend } = setup(queue);
     cleanups.push(() => mailer.close());
@@ -190,14 +189,7 @@ describe('queue routing', () => {
       started = true;
     }, 300);
     cleanups.push(async () => clearTimeout(timer));
-    let calls = 0;
-    const queue = scriptedQueue({
-      available: async () => {
-        calls++;
-        return started;
-      },
-      starting: () => !started,
-    });
+    const queue = scriptedQueue({ available: async () => started, starting: () => !started });
     const { mailer, backend, fallbacks } = setup(queue);
     cleanups.push(() => mailer.close());
     const [plain, background, keyed] = await Promise.all([
@@ -211,26 +203,19 @@ describe('queue routing', () => {
     expect(background).toMatchObject({ mode: 'queue', status: 'queued' });
     expect(keyed).toMatchObject({ mode: 'queue', status: 'queued', jobId: 'order-9' });
     // One check before, one after: the waiting sends share both.
-    expect(calls).toBe(2);
+    expect(queue.checks).toBe(2);
     expect(backend.sent).toHaveLength(1);
     expect(queue.jobs).toHaveLength(2);
   });
 
   it('a queue that is down without saying it is starting is not waited for', async () => {
-    let calls = 0;
-    const queue = scriptedQueue({
-      available: async () => {
-        calls++;
-        return false;
-      },
-      starting: () => false,
-    });
+    const queue = scriptedQueue({ available: async () => false, starting: () => false });
     const { mailer, backend } = setup(queue);
     cleanups.push(() => mailer.close());
     await expect(mailer.send({ ...email, background: true })).rejects.toMatchObject({
       code: 'QUEUE_UNAVAILABLE',
     });
-    expect(calls).toBe(1);
+    expect(queue.checks).toBe(1);
     expect(backend.sent).toHaveLength(0);
   });
 
@@ -252,12 +237,8 @@ describe('queue routing', () => {
 
   it('a queue that was up and went down is not waited for: a send that cannot fall back fails at once', async () => {
     let up = true;
-    let calls = 0;
     const queue = scriptedQueue({
-      available: async () => {
-        calls++;
-        return up;
-      },
+      available: async () => up,
       enqueue: async (_job, opts) => {
         if (up) return { id: opts.jobId };
         throw new QueueError('QUEUE_UNAVAILABLE', 'connection is closed');
@@ -269,28 +250,22 @@ describe('queue routing', () => {
     up = false;
     // The enqueue finds the queue down, marks it so and delivers directly.
     expect(await mailer.send(email)).toMatchObject({ mode: 'sync' });
-    const callsBefore = calls;
+    const checksBefore = queue.checks;
     await expect(mailer.send({ ...email, background: true })).rejects.toMatchObject({
       code: 'QUEUE_UNAVAILABLE',
     });
-    expect(calls).toBe(callsBefore);
+    expect(queue.checks).toBe(checksBefore);
     expect(backend.sent).toHaveLength(1);
   });
 
   it('stops re-checking a down queue once the mailer is closed', async () => {
-    let calls = 0;
-    const queue = scriptedQueue({
-      available: async () => {
-        calls++;
-        return false;
-      },
-    });
+    const queue = scriptedQueue({ available: async () => false });
     const { mailer } = setup(queue);
     await mailer.send(email);
-    await until(() => calls === 2);
+    await until(() => queue.checks === 2);
     await mailer.close();
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(calls).toBe(2);
+    expect(queue.checks).toBe(2);
   });
 
   it('refuses to fall back when the adapter says so: QUEUE_UNAVAILABLE and nothing sent', async () => {

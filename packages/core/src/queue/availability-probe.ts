@@ -13,11 +13,6 @@ export interface AvailabilityProbeOptions {
   timeoutMs?: number;
   /** How long an answer is reused, in ms. Default 1000. */
   ttlMs?: number;
-  /**
-   * The longest a send waits for a starting queue (see `waitWhileStarting`), counted
-   * from the probe's creation, in ms. Default 3000.
-   */
-  startupMs?: number;
 }
 
 /** Options of {@link AvailabilityProbe.check}. */
@@ -36,13 +31,15 @@ export interface AvailabilityCheckOptions {
   /**
    * For sends that cannot fall back: while the adapter says it is still starting
    * (`isStarting()`: its first connection, a first migration), wait for it to finish,
-   * for at most `startupMs` after the probe's creation, and check afresh, instead of
+   * for at most `STARTUP_MS` after the probe's creation, and check afresh, instead of
    * failing at once. A queue that answered "up" once, or that does not say it is
    * starting (refused, misconfigured), is not waited for.
    */
   waitWhileStarting?: boolean;
 }
 
+// The longest a send waits for a starting queue, counted from the probe's creation.
+const STARTUP_MS = 3000;
 // How often a starting adapter is asked whether it still is (a flag, no I/O).
 const STARTUP_POLL_MS = 50;
 
@@ -70,7 +67,7 @@ export class AvailabilityProbe {
     this.#adapter = adapter;
     this.#timeoutMs = options.timeoutMs ?? 200;
     this.#ttlMs = options.ttlMs ?? 1000;
-    this.#startupUntil = Date.now() + (options.startupMs ?? 3000);
+    this.#startupUntil = Date.now() + STARTUP_MS;
   }
 
   /** The queue's availability, from the cache when fresh. */
