@@ -65,6 +65,10 @@ function toComposerAttachment(attachment: ResolvedAttachment): MailComposerAttac
   };
 }
 
+// Envelope addresses are validated already: as address objects nodemailer takes them
+// as they are, where strings would go through its address parser once more.
+const asParsed = (address: string) => ({ name: '', address });
+
 /**
  * Maps a resolved message to nodemailer's message options: the one MIME composition
  * both the SMTP and the Console backend use. Bcc is never passed as a field (it exists
@@ -83,7 +87,10 @@ export function toMailOptions(message: ResolvedMessage): MailComposerOptions {
     ...(message.html === undefined ? {} : { html: message.html }),
     headers: message.headers,
     attachments: message.attachments.map(toComposerAttachment),
-    envelope: { from: message.envelope.from, to: message.envelope.to },
+    envelope: {
+      from: asParsed(message.envelope.from),
+      to: message.envelope.to.map(asParsed),
+    },
     disableFileAccess: true,
     disableUrlAccess: true,
   };
