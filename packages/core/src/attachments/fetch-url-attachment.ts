@@ -56,6 +56,17 @@ function header(headers: ResponseHeaders, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+// The codings the body went through, other than identity, from every Content-Encoding
+// field: a list may be split over several fields.
+function contentCodings(headers: ResponseHeaders): string[] {
+  const value = headers['content-encoding'];
+  const fields = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return fields
+    .flatMap((field) => field.split(','))
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+}
+
 function fetchFailed(
   field: string,
   url: URL,
@@ -155,10 +166,10 @@ async function fetchFollowingRedirects(
       discard(response.body);
       throw fetchFailed(field, current, `the server answered ${status}`, { status });
     }
-    const encoding = header(responseHeaders, 'content-encoding')?.trim().toLowerCase();
-    if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    const codings = contentCodings(responseHeaders);
+    if (codings.length > 0) {
       discard(response.body);
-      throw fetchFailed(field, current, `the server sent ${encoding}-encoded content`, {
+      throw fetchFailed(field, current, `the server sent ${codings.join(', ')}-encoded content`, {
         status,
         reason: 'content-encoding',
       });

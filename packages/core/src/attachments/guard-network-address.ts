@@ -93,6 +93,9 @@ export function refusedAddressKind(
 ): NonPublicAddressKind | undefined {
   const kind = classifyAddress(address);
   if (kind === undefined) return undefined;
+  // An IPv4-mapped address reaches the IPv4 address it embeds (::ffff:0.0.0.0 the local host).
+  const embedded = kind === 'ipv4-mapped' ? classifyAddress(address.subarray(12)) : undefined;
+  if (embedded !== undefined && NEVER_ALLOWED.has(embedded)) return embedded;
   if (NEVER_ALLOWED.has(kind) || policy === false) return kind;
   if (policy === true) return undefined;
   return policy.some((range) => isInIpRange(address, range)) ? undefined : kind;

@@ -1,5 +1,5 @@
-import { constants, type Stats } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { AttachmentError } from '../errors.js';
 import {
   isInsideDirectory,
@@ -9,11 +9,15 @@ import {
 } from './check-allowed-dirs.js';
 import type { SizeClaim } from './size-budget.js';
 import { MAGIC_BYTES_LENGTH } from './sniff-magic-bytes.js';
+import { CHECKED_OPEN_FLAGS } from './stream-checked-file.js';
 
 /** What resolving a file attachment learns, without reading the file. */
 export interface FileAttachmentFacts {
   /** The path with symlinks resolved: what is streamed when the message is sent. */
   realPath: string;
+  /** Device and inode of the file checked: the one file that may be streamed. */
+  dev: number;
+  ino: number;
   /** Size in bytes when checked. */
   size: number;
   /** The leading bytes, for content-type detection. */
@@ -29,10 +33,6 @@ export interface ReadFileContext {
   /** The attachment's share of the size limits. */
   claim: SizeClaim;
 }
-
-// O_NONBLOCK: opening a FIFO swapped in after the type check must not hang.
-// O_NOFOLLOW: nor may a symlink swapped in for the checked real path be followed.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 
 function notFound(field: string, path: string, error: unknown): AttachmentError {
   const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
@@ -60,6 +60,23 @@ function assertRegularFile(stats: Stats, field: string, path: string): void {
     'ATTACHMENT_INVALID',
     `${field} ${JSON.stringify(path)} is a ${type}, not a regular file`,
     { details: { field, path, fileType: type } },
+  );
+}
+
+// A /proc file reports no size and holds bytes; many /sys files report 4096 and hold a
+// few. One byte read at the end of the reported size (or at 0, for an empty file) tells,
+// without reading the file.
+async function holdsItsSize(handle: FileHandle, size: number): Promise<boolean> {
+  const { bytesRead } = await handle.read(new Uint8Array(1), 0, 1, Math.max(0, size - 1));
+  return bytesRead === (size === 0 ? 0 : 1);
+}
+
+function sizeNotKnown(field: string, path: string, size: number): AttachmentError {
+  return new AttachmentError(
+    'ATTACHMENT_INVALID',
+    `${field} ${JSON.stringify(path)} does not hold the ${size} bytes its size says (a file ` +
+      'such as those in /proc or /sys, or one being rewritten): attach its content instead',
+    { details: { field, path, size, reason: 'size-not-known' } },
   );
 }
 
@@ -99,7 +116,7 @@ export async function readFileAttachment(
   });
   assertRegularFile(checked, field, path);
   claim.grow(checked.size);
-  const handle = await open(realPath, OPEN_FLAGS).catch((error: unknown) => {
+  const handle = await open(realPath, CHECKED_OPEN_FLAGS).catch((error: unknown) => {
     throw notFound(field, path, error);
   });
   try {
@@ -112,9 +129,13 @@ export async function readFileAttachment(
         { details: { field, path, reason: 'replaced' } },
       );
     }
-    const head = new Uint8Array(Math.min(MAGIC_BYTES_LENGTH, checked.size));
+    const { size } = checked;
+    const head = new Uint8Array(Math.min(MAGIC_BYTES_LENGTH, size));
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    return { realPath, size: checked.size, head: head.subarray(0, bytesRead) };
+    if (bytesRead < head.length || !(await holdsItsSize(handle, size))) {
+      throw sizeNotKnown(field, path, size);
+    }
+    return { realPath, dev: opened.dev, ino: opened.ino, size, head };
   } finally {
     await handle.close();
   }

@@ -74,7 +74,7 @@ async function load(
         claim,
       });
       return {
-        source: { kind: 'file', path: facts.realPath },
+        source: { kind: 'file', path: facts.realPath, dev: facts.dev, ino: facts.ino },
         size: facts.size,
         head: facts.head,
         // The name as given, not the symlink target's: `latest.pdf` stays `latest.pdf`.

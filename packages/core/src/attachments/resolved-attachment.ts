@@ -1,12 +1,15 @@
+import type { CheckedFile } from './stream-checked-file.js';
+
 /**
  * Where a resolved attachment's bytes live. Bytes are held in memory; a file is
- * streamed from disk by the backend when the message is composed; a stream is read
+ * streamed from disk by the backend when the message is composed (the file that was
+ * checked, and no other); a stream is read
  * from wherever `open` gets it (a queue's content store, for a job whose attachment
  * travelled outside the job).
  */
 export type AttachmentSource =
   | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
-  | { readonly kind: 'file'; readonly path: string }
+  | ({ readonly kind: 'file' } & CheckedFile)
   | {
       readonly kind: 'stream';
       /**

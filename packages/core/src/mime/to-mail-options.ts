@@ -1,22 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { MailComposerAttachment, MailComposerOptions } from 'nodemailer/lib/mail-composer';
 import { readStreamSource } from '../attachments/read-stream-source.js';
 import type { ResolvedAttachment } from '../attachments/resolved-attachment.js';
+import { streamCheckedFile } from '../attachments/stream-checked-file.js';
 import type { ResolvedMessage } from '../message/resolved-message.js';
-
-// Opens the file only when the composer first pulls from it, so a send that fails
-// before writing this part leaves no descriptor open, and a retry reads afresh.
-// Reads no more than the size checked against the limits, should the file have grown
-// since (or be one that reports a smaller size than it yields, as in /proc).
-async function* readLazily(path: string, size: number): AsyncGenerator<Buffer> {
-  if (size === 0) return;
-  // 16 KiB reads, not the default 64 KiB: every chunk is garbage off V8's heap until a
-  // collection, and smaller ones kept a 25 MiB send at 0.5-12 MiB of RSS growth instead
-  // of 14-19 MiB (benchmark S5, 10 rounds each; 32 KiB behaves like 64). The cost, ~70 ms
-  // more for 25 MiB to a loopback server, is lost in any real network's transfer time.
-  yield* createReadStream(path, { start: 0, end: size - 1, highWaterMark: 16 * 1024 });
-}
 
 // Bytes past this size go to nodemailer as a stream of views into them: given a whole
 // Buffer, nodemailer encodes it in memory (a 25 MiB attachment grew RSS by 4x its size),
@@ -47,7 +34,9 @@ function composerContent(attachment: ResolvedAttachment): MailComposerAttachment
         ? Readable.from(piecesOf(source.bytes), { objectMode: false })
         : Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength);
     case 'file':
-      return Readable.from(readLazily(source.path, attachment.size), { objectMode: false });
+      return Readable.from(streamCheckedFile(source, attachment.size, attachment.filename), {
+        objectMode: false,
+      });
     case 'stream':
       return Readable.from(readStreamSource(source.open, attachment.size, attachment.filename), {
         objectMode: false,

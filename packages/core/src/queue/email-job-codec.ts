@@ -1,7 +1,7 @@
-import { open } from 'node:fs/promises';
 import { readStreamSource } from '../attachments/read-stream-source.js';
 import type { ResolvedAttachment } from '../attachments/resolved-attachment.js';
-import { AttachmentError, ValidationError } from '../errors.js';
+import { streamCheckedFile } from '../attachments/stream-checked-file.js';
+import { ValidationError } from '../errors.js';
 import type { ResolvedMessage } from '../message/resolved-message.js';
 import {
   type AttachmentContentReader,
@@ -10,57 +10,30 @@ import {
   type EmailJobAttachment,
 } from './email-job.js';
 
-// Reads no more than the size checked against the limits when the attachment was
-// resolved, so a file that grew since cannot smuggle extra bytes into the job.
-async function readCheckedFile(path: string, size: number, filename: string): Promise<Buffer> {
-  const handle = await open(path, 'r').catch((error: unknown) => {
-    throw new AttachmentError(
-      'ATTACHMENT_NOT_FOUND',
-      `attachment ${filename} can no longer be read`,
-      {
-        cause: error,
-        details: { filename },
-      },
-    );
-  });
-  try {
-    const buffer = Buffer.alloc(size);
-    let offset = 0;
-    while (offset < size) {
-      const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    return buffer.subarray(0, offset);
-  } finally {
-    await handle.close();
+// Read whole, as the job must hold the bytes, into one buffer: the sources yield exactly
+// `size` bytes or throw.
+async function readWhole(chunks: AsyncIterable<Uint8Array>, size: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for await (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
   }
-}
-
-// A stream source (a message read back from a job) is read whole: the job must hold
-// the bytes, and the stream yields exactly the size checked when it was first resolved.
-async function readStream(
-  attachment: ResolvedAttachment,
-  openSource: () => AsyncIterable<Uint8Array>,
-) {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of readStreamSource(openSource, attachment.size, attachment.filename)) {
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  return bytes;
 }
 
 async function attachmentBytes(attachment: ResolvedAttachment): Promise<Uint8Array> {
-  const { source } = attachment;
+  const { source, size, filename } = attachment;
   switch (source.kind) {
     case 'bytes':
       return source.bytes;
     // A file must travel inside the job: the worker may run on another machine. Its
     // size was checked against the limits when it was resolved.
     case 'file':
-      return readCheckedFile(source.path, attachment.size, attachment.filename);
+      return readWhole(streamCheckedFile(source, size, filename), size);
+    // A message read back from a job: exactly the size checked when it was resolved.
     case 'stream':
-      return readStream(attachment, source.open);
+      return readWhole(readStreamSource(source.open, size, filename), size);
   }
 }
 

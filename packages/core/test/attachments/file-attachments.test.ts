@@ -4,13 +4,24 @@ import {
   mkdtemp,
   open,
   realpath,
+  rename,
   rm,
+  stat,
   symlink,
+  truncate,
+  unlink,
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { composeMime, type ResolvedMessage, resolveAttachments } from '@mailroom/core';
+import {
+  composeMime,
+  type MailroomError,
+  type ResolvedAttachment,
+  type ResolvedMessage,
+  resolveAttachments,
+  toEmailJob,
+} from '@mailroom/core';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInsideDirectory } from '../../src/attachments/check-allowed-dirs.js';
@@ -31,6 +42,22 @@ beforeAll(async () => {
 
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+const messageWith = (attachments: ResolvedAttachment[]): ResolvedMessage => ({
+  id: 'x',
+  messageId: '<x@example.com>',
+  date: new Date(),
+  from: { address: 'a@example.com' },
+  to: [{ address: 'b@example.com' }],
+  cc: [],
+  bcc: [],
+  replyTo: [],
+  subject: 'File',
+  text: 'see attached',
+  headers: {},
+  attachments,
+  envelope: { from: 'a@example.com', to: ['b@example.com'] },
+});
+
 describe('file attachments', () => {
   it('resolves to the real path and size, not to the content', async () => {
     const [attachment] = await resolveAttachments([join(dir, 'allowed', 'report.pdf')]);
@@ -39,14 +66,22 @@ describe('file attachments', () => {
       contentType: 'application/pdf',
       size: PDF.length,
       inline: false,
-      source: { kind: 'file', path: join(dir, 'allowed', 'report.pdf') },
+      source: {
+        kind: 'file',
+        path: join(dir, 'allowed', 'report.pdf'),
+        dev: expect.any(Number),
+        ino: expect.any(Number),
+      },
     });
   });
 
   it('keeps the name as given for a symlink, and points at its target', async () => {
     const [attachment] = await resolveAttachments([{ path: join(dir, 'allowed', 'latest.pdf') }]);
     expect(attachment?.filename).toBe('latest.pdf');
-    expect(attachment?.source).toEqual({ kind: 'file', path: join(dir, 'allowed', 'report.pdf') });
+    expect(attachment?.source).toMatchObject({
+      kind: 'file',
+      path: join(dir, 'allowed', 'report.pdf'),
+    });
   });
 
   it('types from magic bytes when the name has no extension', async () => {
@@ -99,23 +134,95 @@ describe('file attachments', () => {
     await writeFile(growing, 'checked');
     const attachments = await resolveAttachments([growing]);
     await appendFile(growing, ' and then much more');
-    const message: ResolvedMessage = {
-      id: 'x',
-      messageId: '<x@example.com>',
-      date: new Date(),
-      from: { address: 'a@example.com' },
-      to: [{ address: 'b@example.com' }],
-      cc: [],
-      bcc: [],
-      replyTo: [],
-      subject: 'File',
-      text: 'see attached',
-      headers: {},
-      attachments,
-      envelope: { from: 'a@example.com', to: ['b@example.com'] },
-    };
-    const parsed = await simpleParser(await composeMime(message));
+    const parsed = await simpleParser(await composeMime(messageWith(attachments)));
     expect(parsed.attachments[0]?.content.toString()).toBe('checked');
+    const job = await toEmailJob(messageWith(attachments));
+    expect(Buffer.from(job.attachments[0]?.contentBase64 ?? '', 'base64').toString()).toBe(
+      'checked',
+    );
+  });
+});
+
+describe('a file changed after it was checked', () => {
+  // Sent, and queued (the job takes the bytes), as a caller would.
+  const sendAndQueue = (attachments: ResolvedAttachment[]) =>
+    Promise.all([
+      composeMime(messageWith(attachments)).then(
+        () => 'sent',
+        (error: MailroomError) => error,
+      ),
+      toEmailJob(messageWith(attachments)).then(
+        () => 'queued',
+        (error: MailroomError) => error,
+      ),
+    ]);
+
+  it('refuses another file swapped in for it, through a symlink out of allowedDirs', async () => {
+    await writeFile(join(dir, 'secret.txt'), 'TOP SECRET');
+    const upload = join(dir, 'allowed', 'upload.txt');
+    await writeFile(upload, 'harmless upload');
+    const attachments = await resolveAttachments([upload], { allowedDirs: [join(dir, 'allowed')] });
+    await unlink(upload);
+    await symlink(join(dir, 'secret.txt'), upload);
+    for (const outcome of await sendAndQueue(attachments)) {
+      expect(outcome).toMatchObject({
+        code: 'ATTACHMENT_NOT_FOUND',
+        details: { filename: 'upload.txt', reason: 'replaced' },
+      });
+    }
+  });
+
+  it('refuses another file renamed over it', async () => {
+    const report = join(dir, 'replaced.txt');
+    await writeFile(report, 'first');
+    const attachments = await resolveAttachments([report]);
+    await writeFile(join(dir, 'other.txt'), 'other');
+    await rename(join(dir, 'other.txt'), report);
+    for (const outcome of await sendAndQueue(attachments)) {
+      expect(outcome).toMatchObject({ code: 'ATTACHMENT_NOT_FOUND' });
+    }
+  });
+
+  it('refuses a file that has shrunk instead of sending it cut short', async () => {
+    const shrinking = join(dir, 'shrinking.txt');
+    await writeFile(shrinking, 'the whole checked content');
+    const attachments = await resolveAttachments([shrinking]);
+    await truncate(shrinking, 3);
+    for (const outcome of await sendAndQueue(attachments)) {
+      expect(outcome).toMatchObject({
+        code: 'ATTACHMENT_INVALID',
+        message: 'attachment shrinking.txt yielded 3 bytes instead of 25',
+      });
+    }
+  });
+
+  it('refuses a file removed since', async () => {
+    const gone = join(dir, 'gone.txt');
+    await writeFile(gone, 'soon gone');
+    const attachments = await resolveAttachments([gone]);
+    await unlink(gone);
+    for (const outcome of await sendAndQueue(attachments)) {
+      expect(outcome).toMatchObject({ code: 'ATTACHMENT_NOT_FOUND' });
+    }
+  });
+});
+
+describe('files whose size is not what they hold', () => {
+  it('refuses a /proc file, which reports no size and has content', async () => {
+    await expect(resolveAttachments(['/proc/self/status'])).rejects.toMatchObject({
+      code: 'ATTACHMENT_INVALID',
+      details: { field: 'attachments[0]', path: '/proc/self/status', reason: 'size-not-known' },
+    });
+  });
+
+  it('refuses a /sys file, which reports more than it holds', async () => {
+    const path = '/sys/devices/system/cpu/online';
+    const { size } = await stat(path);
+    expect(size).toBe(4096);
+    await expect(resolveAttachments([path])).rejects.toMatchObject({
+      code: 'ATTACHMENT_INVALID',
+      details: { reason: 'size-not-known', size: 4096 },
+    });
   });
 });
 

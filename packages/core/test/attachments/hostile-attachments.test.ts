@@ -296,6 +296,8 @@ describe('hostile URLs: blocked addresses', () => {
     ['multicast', 'http://224.0.0.1/'],
     ['IPv6 multicast', 'http://[ff02::1]/'],
     ['broadcast', 'http://255.255.255.255/'],
+    ['unspecified, IPv4-mapped', 'http://[::ffff:0.0.0.0]/'],
+    ['multicast, IPv4-mapped', 'http://[::ffff:224.0.0.1]/'],
   ])('refuses %s even with allowPrivateNetworks: true', async (_, url) => {
     await expectRefused([url], 'ATTACHMENT_URL_BLOCKED', { allowPrivateNetworks: true });
   });

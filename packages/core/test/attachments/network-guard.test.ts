@@ -141,6 +141,16 @@ describe('refusedAddressKind', () => {
     expect(refusedAddressKind(bytes('255.255.255.255'), true)).toBe('broadcast');
   });
 
+  it('never allows those kinds written as IPv4-mapped IPv6 either', () => {
+    const mappedRange = parsePrivateNetworkPolicy(['::ffff:0:0/96']);
+    for (const policy of [true, mappedRange]) {
+      expect(refusedAddressKind(bytes('::ffff:0.0.0.0'), policy)).toBe('unspecified');
+      expect(refusedAddressKind(bytes('::ffff:224.0.0.1'), policy)).toBe('multicast');
+      expect(refusedAddressKind(bytes('::ffff:255.255.255.255'), policy)).toBe('broadcast');
+      expect(refusedAddressKind(bytes('::ffff:10.0.0.1'), policy)).toBeUndefined();
+    }
+  });
+
   it('allows only the listed addresses and ranges with a list', () => {
     expect(refusedAddressKind(bytes('127.0.0.1'), ranges)).toBeUndefined();
     expect(refusedAddressKind(bytes('192.168.7.200'), ranges)).toBeUndefined();

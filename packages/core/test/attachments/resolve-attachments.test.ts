@@ -347,6 +347,8 @@ describe('resolveMessage', () => {
     expect(message.attachments[0]?.source).toEqual({
       kind: 'file',
       path: expect.stringMatching(/report\.pdf$/),
+      dev: expect.any(Number),
+      ino: expect.any(Number),
     });
   });
 });

@@ -94,6 +94,13 @@ beforeAll(async () => {
         return response.end();
       case '/gzip':
         return send('text/plain', gzipSync('hello'), { 'content-encoding': 'gzip' });
+      case '/gzip-second-field':
+        response.writeHead(200, [
+          ['content-type', 'text/plain'],
+          ['content-encoding', 'identity'],
+          ['content-encoding', 'gzip'],
+        ]);
+        return response.end(gzipSync('hello'));
       case '/hold':
         return; // never answers
       case '/trickle':
@@ -236,6 +243,13 @@ describe('URL attachments: requests', () => {
     const error = await rejectionOf(resolveOne(server.url('/gzip')));
     expect(error.code).toBe('ATTACHMENT_FETCH_FAILED');
     expect(error.details).toMatchObject({ reason: 'content-encoding', status: 200 });
+  });
+
+  it('refuses compressed content announced in a second Content-Encoding field', async () => {
+    const error = await rejectionOf(resolveOne(server.url('/gzip-second-field')));
+    expect(error.code).toBe('ATTACHMENT_FETCH_FAILED');
+    expect(error.message).toContain('gzip-encoded');
+    expect(error.details).toMatchObject({ reason: 'content-encoding' });
   });
 });
 
