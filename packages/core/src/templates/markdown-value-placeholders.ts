@@ -4,17 +4,36 @@ import { escapeHtml } from './escape-html.js';
 const LETTER_X = 0x78;
 const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
 
+// What marked turns `<{{ value }}>` into: the placeholder is no tag, so its brackets
+// are escaped.
+const ESCAPED_OPEN = '&lt;';
+const ESCAPED_CLOSE = '&gt;';
+
+// A value that `<{{ value }}>` (a Markdown autolink) makes a link of: an http(s) or
+// mailto URL, or an email address (CommonMark's forms; other schemes stay text).
+const LINKABLE_URL = /^(?:https?|mailto):[^\s\p{Cc}<>]*$/iu;
+const EMAIL =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
+
+function autolink(value: string): string | undefined {
+  const text = escapeHtml(value);
+  if (LINKABLE_URL.test(value)) return `<a href="${text}">${text}</a>`;
+  if (EMAIL.test(value)) return `<a href="mailto:${text}">${text}</a>`;
+  return undefined;
+}
+
 /**
  * Keeps context values out of marked. marked does not sanitise, and a value's Markdown
  * (`[x](javascript:…)`, `**`, `# `, a bare URL) would become live markup; HTML-escaping
  * alone does not stop that, and Markdown-escaping shows up literally in code spans. So
  * while a Markdown template renders for its HTML part, each value is written as an
- * opaque placeholder (letters and digits, which marked leaves alone everywhere), and
- * after marked has run each placeholder is replaced by the HTML-escaped value.
+ * opaque placeholder (digits and lower-case letters, which marked leaves alone
+ * everywhere, starting with a digit so that no `<` before it opens a tag), and after
+ * marked has run each placeholder is replaced by the HTML-escaped value.
  */
 export class MarkdownValuePlaceholders {
   // Random per renderer, so neither authors nor values can forge a placeholder.
-  readonly #prefix = `mrv${randomBytes(8).toString('hex')}n`;
+  readonly #prefix = `0mrv${randomBytes(8).toString('hex')}n`;
   #values: string[] | undefined;
 
   /**
@@ -33,45 +52,123 @@ export class MarkdownValuePlaceholders {
 
   /** Writes a value during {@link collect}: its placeholder (nothing for an empty value). */
   write(value: string): string {
+    const values = this.#collecting();
+    if (value === '') return '';
+    values.push(value);
+    return `${this.#prefix}${values.length - 1}x`;
+  }
+
+  /**
+   * Applies a per-piece transformation (a case filter) to output written during
+   * {@link collect}: to its text as written, and to each value in it, which is written
+   * anew. `first` is true for the first non-empty piece.
+   */
+  transform(output: string, change: (piece: string, first: boolean) => string): string {
+    const values = this.#collecting();
+    let result = '';
+    let first = true;
+    const piece = (text: string, isValue: boolean): void => {
+      if (text === '') return;
+      const changed = change(text, first);
+      first = false;
+      result += isValue ? this.write(changed) : changed;
+    };
+    let copied = 0;
+    for (let found = this.#find(output, 0); found; found = this.#find(output, copied)) {
+      piece(output.slice(copied, found.at), false);
+      piece(values[found.index] ?? '', true);
+      copied = found.end;
+    }
+    piece(output.slice(copied), false);
+    return result;
+  }
+
+  /** Whether `text` holds a placeholder of a value written during {@link collect}. */
+  holdsPlaceholder(text: string): boolean {
+    return this.#find(text, 0) !== undefined;
+  }
+
+  /** `output` written during {@link collect} with its values in place, as given. */
+  restore(output: string): string {
+    const values = this.#collecting();
+    let restored = '';
+    let copied = 0;
+    for (let found = this.#find(output, 0); found; found = this.#find(output, copied)) {
+      const value = values[found.index] ?? '';
+      restored +=
+        output.slice(copied, found.at) +
+        (this.holdsPlaceholder(value) ? this.restore(value) : value);
+      copied = found.end;
+    }
+    return restored + output.slice(copied);
+  }
+
+  /**
+   * Replaces the placeholders in marked's HTML output with the HTML-escaped values. A
+   * value that marked left in angle brackets (`<{{ url }}>`, an autolink in Markdown)
+   * becomes a link when it is an http(s) or mailto URL or an email address. A value in
+   * the name of a tag (raw HTML like `<{{ value }}>`) is written as text.
+   */
+  fill(html: string, values: readonly string[]): string {
+    return this.#expand(html, values, values.length);
+  }
+
+  /**
+   * Whether `html` still holds what is left of a placeholder, in any letter case: a
+   * filter applied to a block or to a macro's output changed one (cut it, upper-cased
+   * it), and its value is lost.
+   */
+  holdsBrokenPlaceholder(html: string): boolean {
+    return html.toLowerCase().includes(this.#prefix.slice(0, 6));
+  }
+
+  #collecting(): string[] {
     if (this.#values === undefined) {
       throw new Error(
         'a Markdown template value was written outside MarkdownValuePlaceholders.collect',
       );
     }
-    if (value === '') return '';
-    this.#values.push(value);
-    return `${this.#prefix}${this.#values.length - 1}x`;
+    return this.#values;
   }
 
-  /** Replaces the placeholders in marked's HTML output with the HTML-escaped values. */
-  fill(html: string, values: readonly string[]): string {
-    return this.#expand(html, values, values.length);
-  }
-
-  // A scan with indexOf, not a RegExp replace: this runs over every Markdown email's
-  // HTML, and the scan takes a fraction of the time (benchmark S7).
-  #expand(text: string, values: readonly string[], limit: number): string {
+  // A scan with indexOf, not a RegExp: this runs over every Markdown email's HTML, and
+  // the scan takes a fraction of the time (benchmark S7).
+  #find(text: string, from: number): { at: number; end: number; index: number } | undefined {
     const prefix = this.#prefix;
-    let at = text.indexOf(prefix);
-    if (at === -1) return text;
-    let filled = '';
-    let copied = 0;
-    while (at !== -1) {
+    for (let at = text.indexOf(prefix, from); at !== -1; at = text.indexOf(prefix, at + 1)) {
       const digits = at + prefix.length;
       let end = digits;
       while (end < text.length && isDigit(text.charCodeAt(end))) end += 1;
-      if (end === digits || text.charCodeAt(end) !== LETTER_X) {
-        at = text.indexOf(prefix, digits);
+      if (end > digits && text.charCodeAt(end) === LETTER_X) {
+        return { at, end: end + 1, index: Number(text.slice(digits, end)) };
+      }
+    }
+    return undefined;
+  }
+
+  #expand(text: string, values: readonly string[], limit: number): string {
+    let filled = '';
+    let copied = 0;
+    for (let found = this.#find(text, 0); found; found = this.#find(text, copied)) {
+      let before = text.slice(copied, found.at);
+      copied = found.end;
+      const value = found.index < limit ? (values[found.index] ?? '') : '';
+      // Right after `<`, the placeholder is a tag's name in raw HTML: the bracket is text.
+      if (before.endsWith('<')) before = `${before.slice(0, -1)}${ESCAPED_OPEN}`;
+      const link =
+        before.endsWith(ESCAPED_OPEN) && text.startsWith(ESCAPED_CLOSE, copied)
+          ? autolink(value)
+          : undefined;
+      if (link !== undefined) {
+        filled += before.slice(0, -ESCAPED_OPEN.length) + link;
+        copied += ESCAPED_CLOSE.length;
         continue;
       }
-      const index = Number(text.slice(digits, end));
-      const value = values[index];
+      const escaped = escapeHtml(value);
       // A value captured with {% set %} holds placeholders of values written before it.
-      const escaped = value === undefined || index >= limit ? '' : escapeHtml(value);
-      filled += text.slice(copied, at);
-      filled += escaped.includes(prefix) ? this.#expand(escaped, values, index) : escaped;
-      copied = end + 1;
-      at = text.indexOf(prefix, copied);
+      filled +=
+        before +
+        (escaped.includes(this.#prefix) ? this.#expand(escaped, values, found.index) : escaped);
     }
     return filled + text.slice(copied);
   }

@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
 import { renderMarkdown } from '../body/render-markdown.js';
+import { TemplateError } from '../errors.js';
 import type { MarkdownValuePlaceholders } from './markdown-value-placeholders.js';
 import { LAYOUT_CONTENT_VARIABLE, type PreparedVariant } from './prepare-template.js';
 import type { RenderedTemplate } from './rendered-template.js';
@@ -47,11 +48,26 @@ function renderMarkdownHtml(
     renderFile(envs.markdownHtml, variant.file, context),
   );
   const content = placeholders.fill(renderMarkdown(markdown), values);
+  if (placeholders.holdsBrokenPlaceholder(content)) {
+    throw new TemplateError(
+      'TEMPLATE_RENDER',
+      `template ${JSON.stringify(variant.file)}: a string method called on a macro's output or on a {% set %} capture changed the values in it, which Markdown templates keep apart until marked has run; use a filter, or call it on each value`,
+      { details: { template: variant.file } },
+    );
+  }
   if (variant.layout === undefined) return content;
   // Object.assign, not a spread with a computed key: a tenth of the cost in V8.
   const layoutContext: Context = Object.assign({}, context);
   layoutContext[LAYOUT_CONTENT_VARIABLE] = new nunjucks.runtime.SafeString(content);
-  return render(variant.layout, layoutContext, variant.file);
+  const html = render(variant.layout, layoutContext, variant.file);
+  if (!html.includes(content)) {
+    throw new TemplateError(
+      'TEMPLATE_RENDER',
+      `template ${JSON.stringify(variant.file)}: its layout has no {% block content %} (or does not render it), so the email's HTML would lose its body`,
+      { details: { template: variant.file } },
+    );
+  }
+  return html;
 }
 
 /**

@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
 import type { MarkdownValuePlaceholders } from './markdown-value-placeholders.js';
+import { addPlaceholderAwareFilters } from './placeholder-aware-filters.js';
 import type { TemplateDirectory } from './template-directory.js';
 import { TemplateLoader } from './template-loader.js';
 
@@ -65,9 +66,13 @@ export function createTemplateEnvironments(
   options: TemplateEnvironmentsOptions,
 ): TemplateEnvironments {
   const { placeholders } = options;
+  const markdownHtml = createEnvironment(directory, options, true, (value) =>
+    placeholders.write(value),
+  );
+  addPlaceholderAwareFilters(markdownHtml, placeholders);
   return {
     text: createEnvironment(directory, options, false),
     html: createEnvironment(directory, options, true),
-    markdownHtml: createEnvironment(directory, options, true, (value) => placeholders.write(value)),
+    markdownHtml,
   };
 }

@@ -344,6 +344,17 @@ describe('layouts, extends, include and macros', () => {
     expect(error.message).toContain('{% extends %}');
   });
 
+  it('refuses a layout without a content block instead of dropping the body', async () => {
+    const dir = await templateDir({
+      'layout.html': '<html><body>{% block main %}{% endblock %}</body></html>',
+      'welcome.md': '---\nsubject: Welcome\nlayout: layout.html\n---\nYour code is **1234**.\n',
+    });
+    const error = await renderError(createTemplateRenderer({ dir })('welcome', {}));
+    expect(error.code).toBe('TEMPLATE_RENDER');
+    expect(error.message).toContain('{% block content %}');
+    expect(error.details.template).toBe('welcome.md');
+  });
+
   it('names a missing layout and where it was declared', async () => {
     const dir = await templateDir({ 'a.md': '---\nsubject: S\nlayout: nope.html\n---\nx' });
     const error = await renderError(createTemplateRenderer({ dir })('a', {}));
@@ -456,6 +467,97 @@ describe('escaping', () => {
     const results = await Promise.all(names.map((name) => render('a', { name })));
     results.forEach((result, index) => {
       expect(result.html).toBe(`<p>Hi <strong>user-${index} &lt;${index}&gt;</strong></p>\n`);
+    });
+  });
+
+  describe('a value in a Markdown autolink, <{{ value }}>', () => {
+    const render = async (value: string, source = 'Reset: <{{ value }}>') => {
+      const author = await templateDir({ 'a.md': source });
+      return (await createTemplateRenderer({ dir: author })('a', { value })).html;
+    };
+
+    it('links an http(s) URL, as marked links the same URL written literally', async () => {
+      expect(await render('https://app.example.com/reset?t=abc&u=1')).toBe(
+        '<p>Reset: <a href="https://app.example.com/reset?t=abc&amp;u=1">https://app.example.com/reset?t=abc&amp;u=1</a></p>\n',
+      );
+    });
+
+    it('links an email address with mailto', async () => {
+      expect(await render('alice@example.com')).toBe(
+        '<p>Reset: <a href="mailto:alice@example.com">alice@example.com</a></p>\n',
+      );
+    });
+
+    it('writes anything else as text in brackets: no tag, no attributes, no other scheme', async () => {
+      expect(await render('x onmouseover=alert(document.cookie) style=position:fixed')).toBe(
+        '<p>Reset: &lt;x onmouseover=alert(document.cookie) style=position:fixed&gt;</p>\n',
+      );
+      expect(await render('javascript:alert(1)')).toBe(
+        '<p>Reset: &lt;javascript:alert(1)&gt;</p>\n',
+      );
+      expect(await render('https://a.example/ onclick=x')).toBe(
+        '<p>Reset: &lt;https://a.example/ onclick=x&gt;</p>\n',
+      );
+    });
+
+    it('writes a value in the name of a raw HTML tag as text', async () => {
+      const html = await render('img src=x onerror=alert(1)', '<div>\n<{{ value }}>\n</div>');
+      expect(html).not.toMatch(/<img/);
+      expect(html).toContain('&lt;img src=x onerror=alert(1)');
+    });
+
+    it('shows the brackets around a value in a code span', async () => {
+      expect(await render('b', 'Tag: `<{{ value }}>`')).toBe(
+        '<p>Tag: <code>&lt;b&gt;</code></p>\n',
+      );
+    });
+  });
+
+  describe('case filters around values in Markdown', () => {
+    const render = async (source: string, context: Record<string, unknown>) => {
+      const author = await templateDir({ 'a.md': source });
+      return createTemplateRenderer({ dir: author })('a', context);
+    };
+
+    it('applies {% filter upper %} to the values in the block, in the HTML part too', async () => {
+      const rendered = await render('{% filter upper %}Hello {{ name }}{% endfilter %}', {
+        name: 'Ada <3',
+      });
+      expect(rendered).toEqual({ html: '<p>HELLO ADA &lt;3</p>\n', text: 'HELLO ADA <3' });
+    });
+
+    it("applies title and capitalize to a macro's output, and keeps it Markdown", async () => {
+      const rendered = await render(
+        [
+          '{% macro greet(n) %}**hi {{ n }}** there{% endmacro %}',
+          '{{ greet(name) | title }} / {{ greet(name) | capitalize }} / {{ greet(name) | lower }}',
+        ].join('\n'),
+        { name: 'ada LOVELACE' },
+      );
+      expect(rendered.html).toBe(
+        '<p><strong>hi Ada Lovelace</strong> There / <strong>hi ada lovelace</strong> there / **hi ada lovelace** there</p>\n',
+      );
+    });
+
+    it('gives any other filter the text with its values in place; its output stays inert', async () => {
+      const rendered = await render(
+        [
+          '{% macro greet(n) %}**hi {{ n }}**{% endmacro %}',
+          '{% filter truncate(12) %}Hello {{ name }}, welcome{% endfilter %}',
+          '',
+          '{{ greet(name) | replace("hi", "bye") }}',
+        ].join('\n'),
+        { name: 'Ada' },
+      );
+      expect(rendered.html).toBe('<p>Hello Ada,...\n**bye Ada**</p>\n');
+    });
+
+    it('refuses a string method that cuts values apart, instead of sending what is left', async () => {
+      const error = await renderError(
+        render('{% set x %}Hello {{ name }}{% endset %}{{ x.slice(0, 14) }}', { name: 'Ada' }),
+      );
+      expect(error.code).toBe('TEMPLATE_RENDER');
+      expect(error.message).toContain('use a filter, or call it on each value');
     });
   });
 
