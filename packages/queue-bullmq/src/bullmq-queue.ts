@@ -27,6 +27,7 @@ export class BullmqQueue implements QueueAdapter {
   readonly #producer: QueueProducer;
   readonly #attachments: LargeAttachmentStorage;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   /** Use {@link bullmqQueue}, which validates the options. */
   constructor(options: BullmqQueueOptions, env: QueueEnv = process.env) {
@@ -185,10 +186,11 @@ export class BullmqQueue implements QueueAdapter {
   }
 
   /** Closes the connections the queue opened (never a client you passed in). */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
     this.#closed = true;
-    await this.#producer.close();
+    // Every caller waits for the connections to be closed.
+    this.#closing ??= this.#producer.close();
+    return this.#closing;
   }
 }
 

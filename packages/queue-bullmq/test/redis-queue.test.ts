@@ -26,6 +26,7 @@ import {
   REDIS_URL,
   requireRedis,
   startDeliverer,
+  startPrivateRedis,
   uniqueName,
   waitUntil,
 } from './helpers.js';
@@ -421,6 +422,23 @@ describe('BullMQ queue on Redis', () => {
       removeOnFail: { age: 60 },
       priority: 10,
     });
+  });
+
+  it('resolves every close() only once its connection is closed', async () => {
+    const redis = await startPrivateRedis();
+    cleanup.add(() => redis.kill());
+    const observer = new Redis(redis.url);
+    cleanup.add(async () => observer.disconnect());
+    const others = async () =>
+      (await observer.client('LIST')).toString().trim().split('\n').length - 1;
+    const queue = bullmqQueue({ url: redis.url, name: uniqueName('close') });
+    const job = await emailJob('Closed twice');
+    await queue.enqueue(job, enqueueOptions(job.id));
+    expect(await others()).toBe(1);
+    const first = queue.close();
+    await queue.close();
+    expect(await others()).toBe(0);
+    await first;
   });
 
   it('works from an ioredis client of the application, and leaves it open', async () => {

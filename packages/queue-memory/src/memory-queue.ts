@@ -19,13 +19,17 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 interface Entry {
   job: EmailJob;
   id: string;
+  priority: EmailPriority;
   attempt: number;
+  // Whether `id` is an idempotency key (not the email's own, fresh, id).
+  keyed: boolean;
 }
 
 const PRIORITY_ORDER: readonly EmailPriority[] = ['high', 'normal', 'low'];
-// Ids of finished jobs are remembered so a repeated idempotency key is not sent twice;
-// the oldest are forgotten past this many to bound memory.
-const REMEMBERED_IDS = 10_000;
+// Idempotency keys of finished jobs are remembered so that a repeated key is not sent
+// twice; past this many the oldest are forgotten, to bound memory. Keys of jobs not yet
+// finished are always kept.
+const REMEMBERED_KEYS = 10_000;
 
 /**
  * In-process background delivery: emails wait in memory and are delivered by this
@@ -41,11 +45,15 @@ export class MemoryQueue implements QueueAdapter {
   readonly #closeTimeoutMs: number;
   readonly #ready = new Map<EmailPriority, Entry[]>(PRIORITY_ORDER.map((p) => [p, []]));
   readonly #timers = new Map<NodeJS.Timeout, Entry>();
-  readonly #known = new Map<string, { failed?: MailroomError }>();
+  readonly #pendingKeys = new Set<string>();
+  readonly #finishedKeys = new Map<string, { failed?: MailroomError }>();
   readonly #idle: Array<() => void> = [];
   #running = 0;
   #context: QueueContext | undefined;
   #closed = false;
+  // Once closing: when close() stops waiting for queued work.
+  #closeDeadline = Number.POSITIVE_INFINITY;
+  #closing: Promise<void> | undefined;
 
   /** Use {@link memoryQueue}, which validates the options. */
   constructor(options: MemoryQueueOptions = {}) {
@@ -77,45 +85,51 @@ export class MemoryQueue implements QueueAdapter {
         `memory queue ${this.name} is ${this.#closed ? 'closed' : 'not bound to a mailer'}`,
       );
     }
-    const known = this.#known.get(opts.jobId);
-    if (known?.failed !== undefined) {
-      // Queuing it again would look like success while nothing is ever sent.
-      throw new QueueError(
-        'QUEUE_ENQUEUE_FAILED',
-        `a job with id ${opts.jobId} already failed: ${known.failed.message}`,
-        { details: { queue: this.name, jobId: opts.jobId, state: 'failed' } },
-      );
+    const keyed = opts.jobId !== job.id;
+    if (keyed) {
+      const finished = this.#finishedKeys.get(opts.jobId);
+      if (finished?.failed !== undefined) {
+        // Queuing it again would look like success while nothing is ever sent.
+        throw new QueueError(
+          'QUEUE_ENQUEUE_FAILED',
+          `a job with id ${opts.jobId} already failed: ${finished.failed.message}`,
+          { details: { queue: this.name, jobId: opts.jobId, state: 'failed' } },
+        );
+      }
+      if (finished !== undefined || this.#pendingKeys.has(opts.jobId)) return { id: opts.jobId };
+      this.#pendingKeys.add(opts.jobId);
     }
-    if (known !== undefined) return { id: opts.jobId };
-    this.#remember(opts.jobId);
-    const entry: Entry = { job, id: opts.jobId, attempt: 0 };
-    if (opts.delayMs > 0) this.#schedule(entry, opts.delayMs, opts.priority);
-    else this.#push(entry, opts.priority);
+    const entry: Entry = { job, id: opts.jobId, priority: opts.priority, attempt: 0, keyed };
+    if (opts.delayMs > 0) this.#schedule(entry, opts.delayMs);
+    else this.#push(entry);
     return { id: opts.jobId };
   }
 
-  #remember(id: string): void {
-    this.#known.set(id, {});
-    if (this.#known.size > REMEMBERED_IDS) {
-      const oldest = this.#known.keys().next().value;
-      if (oldest !== undefined) this.#known.delete(oldest);
+  // A job is done with: sent, or failed for good.
+  #finish(entry: Entry, failed?: MailroomError): void {
+    if (!entry.keyed) return;
+    this.#pendingKeys.delete(entry.id);
+    this.#finishedKeys.set(entry.id, failed === undefined ? {} : { failed });
+    if (this.#finishedKeys.size > REMEMBERED_KEYS) {
+      const oldest = this.#finishedKeys.keys().next().value;
+      if (oldest !== undefined) this.#finishedKeys.delete(oldest);
     }
   }
 
-  #push(entry: Entry, priority: EmailPriority): void {
-    this.#ready.get(priority)?.push(entry);
+  #push(entry: Entry): void {
+    this.#ready.get(entry.priority)?.push(entry);
     // Start on the next turn, so the caller hears `queued` before `sending`.
     setImmediate(() => this.#pump());
   }
 
-  #schedule(entry: Entry, delayMs: number, priority: EmailPriority): void {
+  #schedule(entry: Entry, delayMs: number): void {
     // Node fires a timer of more than 2^31-1 ms (about 24.8 days) at once: a longer
     // delay is waited out in steps.
     const step = Math.min(delayMs, MAX_TIMER_MS);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      if (delayMs > step) this.#schedule(entry, delayMs - step, priority);
-      else this.#push(entry, priority);
+      if (delayMs > step) this.#schedule(entry, delayMs - step);
+      else this.#push(entry);
     }, step);
     this.#timers.set(timer, entry);
   }
@@ -151,7 +165,9 @@ export class MemoryQueue implements QueueAdapter {
       context.events.sent(entry.job, info);
       // Recipients the server deferred are tried again on their own.
       const retry = retryDeferredRecipients(entry.job, info);
-      if (retry !== undefined) {
+      if (retry === undefined) {
+        this.#finish(entry);
+      } else {
         entry.job = retry.job;
         this.#retryOrFail(entry, retry.error);
       }
@@ -169,12 +185,14 @@ export class MemoryQueue implements QueueAdapter {
   #retryOrFail(entry: Entry, error: MailroomError): void {
     const context = this.#context as QueueContext;
     const temporary = error instanceof DeliveryError && error.temporary;
-    if (temporary && entry.attempt < this.#attempts && !this.#closed) {
-      const delayMs = computeBackoff(entry.attempt, this.#backoffMs, this.#maxBackoffMs);
+    const delayMs = computeBackoff(entry.attempt, this.#backoffMs, this.#maxBackoffMs);
+    // While closing, a retry still due before the deadline is waited for.
+    const inTime = Date.now() + delayMs < this.#closeDeadline;
+    if (temporary && entry.attempt < this.#attempts && inTime) {
       context.events.retrying(entry.job, entry.attempt + 1, delayMs, error);
-      this.#schedule(entry, delayMs, 'normal');
+      this.#schedule(entry, delayMs);
     } else {
-      this.#known.set(entry.id, { failed: error });
+      this.#finish(entry, error);
       context.events.failed(entry.job, error);
     }
   }
@@ -197,11 +215,17 @@ export class MemoryQueue implements QueueAdapter {
 
   /**
    * Stops taking jobs and waits up to `closeTimeoutMs` for queued work (delayed jobs and
-   * scheduled retries included). Whatever is left then is reported `failed` and dropped.
+   * retries included, those that come due before then too). Whatever is left then is
+   * reported `failed` and dropped. Every call resolves when the close is done.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
+    this.#closeDeadline = Date.now() + this.#closeTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.drain(),

@@ -1,5 +1,6 @@
 import { smtpBackend } from '@mailroom/backend-smtp';
 import { createMailer, type Mailer, type MailerEvents } from '@mailroom/core';
+import { testBackend } from '@mailroom/core/testing';
 import { memoryQueue } from '@mailroom/queue-memory';
 import { greylisting, type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '@mailroom/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -239,6 +240,77 @@ describe('memory queue', () => {
       .map(([, p]) => p as MailerEvents['failed']);
     expect(failed.map((f) => f.error.code)).toEqual(['QUEUE_UNAVAILABLE']);
   });
+
+  it('resolves every close() only once queued work is delivered', async () => {
+    const { sink, mailer } = await setup({ dataDelayMs: 50 }, { concurrency: 1 });
+    for (let n = 0; n < 3; n += 1) await mailer.send(email(n));
+    const first = mailer.close();
+    // A shutdown handler and a teardown both closing: the second must wait too.
+    await mailer.close();
+    expect(sink.messages).toHaveLength(3);
+    await first;
+  });
+
+  it('retries a temporary failure met while closing, when the retry is due before the deadline', async () => {
+    const { sink, mailer, events } = await setup(
+      {
+        dataReply: (attempt) => (attempt === 1 ? { code: 451, message: 'Greylisted' } : undefined),
+      },
+      { backoffMs: 10, closeTimeoutMs: 10_000 },
+    );
+    await mailer.send(email(1));
+    await mailer.close();
+    expect(sink.messages).toHaveLength(1);
+    expect(events.map(([name]) => name)).toEqual([
+      'queued',
+      'sending',
+      'retrying',
+      'sending',
+      'sent',
+    ]);
+  });
+
+  it('fails a temporary failure met while closing when its retry would come after the deadline', async () => {
+    const { sink, mailer, events } = await setup(
+      { dataReply: () => ({ code: 451, message: 'Greylisted' }) },
+      { backoffMs: 5_000, closeTimeoutMs: 200 },
+    );
+    await mailer.send(email(1));
+    await mailer.close();
+    expect(sink.messages).toHaveLength(0);
+    const failed = events.filter(([name]) => name === 'failed');
+    expect(failed.map(([, p]) => (p as MailerEvents['failed']).error.code)).toEqual([
+      'DELIVERY_TEMPORARY',
+    ]);
+  });
+
+  it("keeps an email's priority for its retries", async () => {
+    const { sink, mailer, queue } = await setup(
+      {
+        dataDelayMs: 100,
+        dataReply: (attempt) => (attempt === 1 ? { code: 451, message: 'Greylisted' } : undefined),
+      },
+      { concurrency: 1, backoffMs: 1 },
+    );
+    await mailer.send(email(1, { priority: 'high' }));
+    await mailer.send(email(2));
+    await mailer.send(email(3));
+    await queue.drain();
+    // The high email's retry was due while Email 2 was being sent, before Email 3.
+    expect(sink.messages.map((m) => m.parsed.subject)).toEqual(['Email 2', 'Email 1', 'Email 3']);
+  });
+
+  it('keeps the idempotency key of a job still waiting, however many emails pass', async () => {
+    const backend = testBackend();
+    const queue = memoryQueue({ concurrency: 50 });
+    const mailer = createMailer({ from: 'app@example.com', backend, queue });
+    open.push(mailer);
+    await mailer.send(email(0, { idempotencyKey: 'welcome-a', delay: 1_500 }));
+    for (let n = 1; n <= 10_001; n += 1) await mailer.send(email(n));
+    await mailer.send(email(0, { idempotencyKey: 'welcome-a' }));
+    await queue.drain();
+    expect(backend.sent.filter((m) => m.subject === 'Email 0')).toHaveLength(1);
+  }, 60_000);
 
   it('sends synchronously when the call says background: false', async () => {
     const { sink, mailer } = await setup();

@@ -67,6 +67,7 @@ export class Mailer {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #renderTemplate: RenderTemplate | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   /**
    * Prefer `createMailer()`. Fails with `CONFIG_INVALID`, naming the key, when the
@@ -349,10 +350,17 @@ export class Mailer {
   /**
    * Stops accepting emails, waits for sends already under way, lets the queue finish
    * in-process work (the memory queue drains within its deadline), and closes the queue
-   * and backend connections. Safe to call twice.
+   * and backend connections. Safe to call more than once: every call resolves when the
+   * close is done.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    // Every caller waits for the one close: a second must not return before the queue
+    // has delivered what it holds.
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     // A send waiting for a queue that is still starting would hold close() up to 3 s.
     this.#router.stopProbing();
