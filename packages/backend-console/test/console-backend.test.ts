@@ -74,6 +74,21 @@ describe('Console backend', () => {
     expect(parsed.attachments[0]?.content.toString()).toBe('attached text');
   });
 
+  it('writes the .eml file with CRLF line ends only, whatever the body had', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mailroom-eml-'));
+    dirs.push(dir);
+    const mailer = createMailer({
+      from: 'app@example.com',
+      backend: consoleBackend({ write: capture().write, emlDir: dir }),
+    });
+    await mailer.send({ to: 'bob@example.com', subject: 'S', text: 'one\ntwo\rthree\r\nfour' });
+    const [file] = await readdir(dir);
+    const eml = await readFile(join(dir, file ?? ''), 'latin1');
+    expect(eml).not.toMatch(/\r(?!\n)/);
+    expect(eml).not.toMatch(/(?<!\r)\n/);
+    expect(eml).toContain('one\r\ntwo\r\nthree\r\nfour');
+  });
+
   it('never prints SMTP credentials from the environment', async () => {
     const config = await mailerConfigFromEnv({
       MAIL_BACKEND: 'console',

@@ -94,6 +94,21 @@ describe('SMTP delivery to a real server', () => {
     expect(received?.parsed.html).toBe(false);
   });
 
+  it('ends every line in CRLF on the wire: no bare CR or LF, whatever the body had', async () => {
+    const sink = await sinkWith();
+    await mailerFor(sink).send({
+      to: 'a@example.com',
+      subject: 'Line breaks',
+      text: 'one\ntwo\rthree\r\nfour',
+      html: '<p>one</p>\r<p>two</p>\n',
+    });
+    const [received] = await sink.waitFor(1);
+    const raw = received?.raw.toString('latin1') ?? '';
+    expect(raw).not.toMatch(/\r(?!\n)/);
+    expect(raw).not.toMatch(/(?<!\r)\n/);
+    expect(received?.parsed.text).toBe('one\ntwo\nthree\nfour');
+  });
+
   it('deduplicates recipients, puts every one in the envelope and never writes a Bcc header', async () => {
     const sink = await sinkWith();
     const result = await mailerFor(sink).send({

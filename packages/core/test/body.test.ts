@@ -35,6 +35,15 @@ describe('resolveMessage bodies', () => {
     expect('html' in message).toBe(false);
   });
 
+  it('ends lines with LF alone in both parts: CRLF and bare CR become LF', async () => {
+    const message = await resolve({
+      text: 'one\r\ntwo\rthree\nfour',
+      html: '<p>a</p>\r\n<p>b</p>\r',
+    });
+    expect(message.text).toBe('one\ntwo\nthree\nfour');
+    expect(message.html).toBe('<p>a</p>\n<p>b</p>\n');
+  });
+
   describe('html only: the HTML is kept and a readable text part is generated', () => {
     it('keeps the HTML exactly as given', async () => {
       const message = await resolve({ html: newsletter });

@@ -5,6 +5,7 @@ import { parseAddress, parseAddressList } from '../address/parse-address.js';
 import type { AttachmentOptions } from '../attachments/attachment-options.js';
 import { resolveAttachments } from '../attachments/resolve-attachments.js';
 import { htmlToPlainText } from '../body/html-to-plain-text.js';
+import { normalizeLineBreaks } from '../body/normalize-line-breaks.js';
 import { type ResolvedBody, resolveBody } from '../body/resolve-body.js';
 import { TemplateError, ValidationError } from '../errors.js';
 import type { RenderedTemplate, RenderTemplate } from '../templates/rendered-template.js';
@@ -171,8 +172,8 @@ export async function resolveMessage(
     ...recipients,
     replyTo,
     subject,
-    text: body?.text ?? '',
-    ...(body?.html === undefined ? {} : { html: body.html }),
+    text: normalizeLineBreaks(body?.text ?? ''),
+    ...(body?.html === undefined ? {} : { html: normalizeLineBreaks(body.html) }),
     headers,
     attachments,
     envelope: { from: from.address, to: envelopeTo },
