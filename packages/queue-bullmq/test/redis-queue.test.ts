@@ -430,7 +430,9 @@ describe('BullMQ queue on Redis', () => {
     const observer = new Redis(redis.url);
     cleanup.add(async () => observer.disconnect());
     const others = async () =>
-      (await observer.client('LIST')).toString().trim().split('\n').length - 1;
+      String(await observer.call('CLIENT', 'LIST'))
+        .trim()
+        .split('\n').length - 1;
     const queue = bullmqQueue({ url: redis.url, name: uniqueName('close') });
     const job = await emailJob('Closed twice');
     await queue.enqueue(job, enqueueOptions(job.id));

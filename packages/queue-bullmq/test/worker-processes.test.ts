@@ -161,8 +161,13 @@ describe('worker processes', () => {
       MAIL_BACKEND: 'smtp',
       SMTP_URL: smtpUrlFor(sink),
     });
-    // Started: the worker is connected and waiting for jobs.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Started (its signal handlers in place) once it has delivered a job: a fixed wait
+    // was too short on a loaded machine, and the signal then killed it unhandled.
+    const queue = bullmqQueue({ url: redis.url });
+    cleanup.add(() => queue.close());
+    const job = await emailJob('Before the outage');
+    await queue.enqueue(job, enqueueOptions(job.id));
+    await sink.waitFor(1);
     await redis.kill();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const started = Date.now();
