@@ -15,6 +15,11 @@ const LINKABLE_URL = /^(?:https?|mailto):[^\s\p{Cc}<>]*$/iu;
 const EMAIL =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
 
+// Whether the end of marked's `html` is inside a code span or block, where brackets
+// stay text.
+const insideCode = (html: string): boolean =>
+  html.lastIndexOf('<code') > html.lastIndexOf('</code>');
+
 function autolink(value: string): string | undefined {
   const text = escapeHtml(value);
   if (LINKABLE_URL.test(value)) return `<a href="${text}">${text}</a>`;
@@ -83,31 +88,11 @@ export class MarkdownValuePlaceholders {
     return result;
   }
 
-  /** Whether `text` holds a placeholder of a value written during {@link collect}. */
-  holdsPlaceholder(text: string): boolean {
-    return this.#find(text, 0) !== undefined;
-  }
-
-  /** `output` written during {@link collect} with its values in place, as given. */
-  restore(output: string): string {
-    const values = this.#collecting();
-    let restored = '';
-    let copied = 0;
-    for (let found = this.#find(output, 0); found; found = this.#find(output, copied)) {
-      const value = values[found.index] ?? '';
-      restored +=
-        output.slice(copied, found.at) +
-        (this.holdsPlaceholder(value) ? this.restore(value) : value);
-      copied = found.end;
-    }
-    return restored + output.slice(copied);
-  }
-
   /**
    * Replaces the placeholders in marked's HTML output with the HTML-escaped values. A
-   * value that marked left in angle brackets (`<{{ url }}>`, an autolink in Markdown)
-   * becomes a link when it is an http(s) or mailto URL or an email address. A value in
-   * the name of a tag (raw HTML like `<{{ value }}>`) is written as text.
+   * value that marked left in angle brackets (`<{{ url }}>`, an autolink in Markdown),
+   * outside code, becomes a link when it is an http(s) or mailto URL or an email
+   * address. A value in the name of a tag (raw HTML like `<{{ value }}>`) is text.
    */
   fill(html: string, values: readonly string[]): string {
     return this.#expand(html, values, values.length);
@@ -152,24 +137,39 @@ export class MarkdownValuePlaceholders {
     for (let found = this.#find(text, 0); found; found = this.#find(text, copied)) {
       let before = text.slice(copied, found.at);
       copied = found.end;
-      const value = found.index < limit ? (values[found.index] ?? '') : '';
+      const raw = found.index < limit ? (values[found.index] ?? '') : '';
+      // A value captured with {% set %} holds placeholders of values written before it.
+      const value = raw.includes(this.#prefix) ? this.#restore(raw, values, found.index) : raw;
       // Right after `<`, the placeholder is a tag's name in raw HTML: the bracket is text.
       if (before.endsWith('<')) before = `${before.slice(0, -1)}${ESCAPED_OPEN}`;
+      filled += before;
       const link =
-        before.endsWith(ESCAPED_OPEN) && text.startsWith(ESCAPED_CLOSE, copied)
+        before.endsWith(ESCAPED_OPEN) &&
+        text.startsWith(ESCAPED_CLOSE, copied) &&
+        !insideCode(filled)
           ? autolink(value)
           : undefined;
-      if (link !== undefined) {
-        filled += before.slice(0, -ESCAPED_OPEN.length) + link;
-        copied += ESCAPED_CLOSE.length;
+      if (link === undefined) {
+        filled += escapeHtml(value);
         continue;
       }
-      const escaped = escapeHtml(value);
-      // A value captured with {% set %} holds placeholders of values written before it.
-      filled +=
-        before +
-        (escaped.includes(this.#prefix) ? this.#expand(escaped, values, found.index) : escaped);
+      filled = filled.slice(0, -ESCAPED_OPEN.length) + link;
+      copied += ESCAPED_CLOSE.length;
     }
     return filled + text.slice(copied);
+  }
+
+  // The text of `output` with the values of its placeholders (of those before `limit`).
+  #restore(output: string, values: readonly string[], limit: number): string {
+    let restored = '';
+    let copied = 0;
+    for (let found = this.#find(output, 0); found; found = this.#find(output, copied)) {
+      const value = found.index < limit ? (values[found.index] ?? '') : '';
+      restored +=
+        output.slice(copied, found.at) +
+        (value.includes(this.#prefix) ? this.#restore(value, values, found.index) : value);
+      copied = found.end;
+    }
+    return restored + output.slice(copied);
   }
 }

@@ -51,7 +51,7 @@ function renderMarkdownHtml(
   if (placeholders.holdsBrokenPlaceholder(content)) {
     throw new TemplateError(
       'TEMPLATE_RENDER',
-      `template ${JSON.stringify(variant.file)}: a string method called on a macro's output or on a {% set %} capture changed the values in it, which Markdown templates keep apart until marked has run; use a filter, or call it on each value`,
+      `template ${JSON.stringify(variant.file)}: a filter or string method applied to a block, a macro's output or a {% set %} capture changed the values in it, which Markdown templates keep apart until marked has run; apply it to each value instead (upper, lower, capitalize and title work either way)`,
       { details: { template: variant.file } },
     );
   }

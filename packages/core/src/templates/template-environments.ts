@@ -1,6 +1,6 @@
 import nunjucks from 'nunjucks';
 import type { MarkdownValuePlaceholders } from './markdown-value-placeholders.js';
-import { addPlaceholderAwareFilters } from './placeholder-aware-filters.js';
+import { addPlaceholderCaseFilters } from './placeholder-case-filters.js';
 import type { TemplateDirectory } from './template-directory.js';
 import { TemplateLoader } from './template-loader.js';
 
@@ -69,7 +69,7 @@ export function createTemplateEnvironments(
   const markdownHtml = createEnvironment(directory, options, true, (value) =>
     placeholders.write(value),
   );
-  addPlaceholderAwareFilters(markdownHtml, placeholders);
+  addPlaceholderCaseFilters(markdownHtml, placeholders);
   return {
     text: createEnvironment(directory, options, false),
     html: createEnvironment(directory, options, true),

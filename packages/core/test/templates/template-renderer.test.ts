@@ -539,17 +539,28 @@ describe('escaping', () => {
       );
     });
 
-    it('gives any other filter the text with its values in place; its output stays inert', async () => {
+    it('leaves other filters over a block or macro output as nunjucks has them, values inert', async () => {
       const rendered = await render(
         [
-          '{% macro greet(n) %}**hi {{ n }}**{% endmacro %}',
-          '{% filter truncate(12) %}Hello {{ name }}, welcome{% endfilter %}',
-          '',
-          '{{ greet(name) | replace("hi", "bye") }}',
+          '{% macro m(n) %}**x** <b>{{ n }}</b>{% endmacro %}',
+          '{{ m(v) | trim }} / {{ m(v) | striptags }} / {{ m(v) | trim | safe }}',
         ].join('\n'),
-        { name: 'Ada' },
+        { v: '<img src=x onerror=alert(1)>' },
       );
-      expect(rendered.html).toBe('<p>Hello Ada,...\n**bye Ada**</p>\n');
+      const value = '&lt;img src=x onerror=alert(1)&gt;';
+      expect(rendered.html).toBe(
+        `<p><strong>x</strong> <b>${value}</b> / <strong>x</strong> ${value} / <strong>x</strong> <b>${value}</b></p>\n`,
+      );
+    });
+
+    it('refuses a filter that cuts values in a block apart, instead of sending what is left', async () => {
+      const error = await renderError(
+        render('{% filter truncate(12, true) %}Hello {{ name }}, welcome{% endfilter %}', {
+          name: 'Ada',
+        }),
+      );
+      expect(error.code).toBe('TEMPLATE_RENDER');
+      expect(error.message).toContain('changed the values in it');
     });
 
     it('refuses a string method that cuts values apart, instead of sending what is left', async () => {
@@ -557,7 +568,7 @@ describe('escaping', () => {
         render('{% set x %}Hello {{ name }}{% endset %}{{ x.slice(0, 14) }}', { name: 'Ada' }),
       );
       expect(error.code).toBe('TEMPLATE_RENDER');
-      expect(error.message).toContain('use a filter, or call it on each value');
+      expect(error.message).toContain('apply it to each value instead');
     });
   });
 
