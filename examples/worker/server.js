@@ -32,6 +32,9 @@ async function signup(req, res) {
   try {
     input = await readJson(req);
   } catch {
+    input = undefined;
+  }
+  if (input === null || typeof input !== 'object' || typeof input.email !== 'string') {
     return reply(res, 400, { error: 'send a JSON body: {"email": "...", "name": "..."}' });
   }
   const name = typeof input.name === 'string' ? input.name : 'there';

@@ -53,6 +53,9 @@ export class ConsoleBackend implements EmailBackend {
 export function consoleBackend(options: ConsoleBackendOptions = {}): ConsoleBackend {
   if (options === null || typeof options !== 'object')
     throw new ConfigError('console', 'options must be an object');
+  for (const key of Object.keys(options)) {
+    if (key !== 'write' && key !== 'emlDir') throw new ConfigError(key, 'unknown option');
+  }
   if (options.write !== undefined && typeof options.write !== 'function') {
     throw new ConfigError('write', 'must be a function');
   }

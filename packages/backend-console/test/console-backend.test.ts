@@ -115,6 +115,9 @@ describe('Console backend', () => {
     expect(() => consoleBackend({ emlDir: '' })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID' }),
     );
+    expect(() => consoleBackend({ emldir: '/tmp/eml' } as never)).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', details: { key: 'emldir' } }),
+    );
     expect(() => consoleBackend({ write: 'stdout' as unknown as () => void })).toThrow(
       expect.objectContaining({ details: { key: 'write' } }),
     );

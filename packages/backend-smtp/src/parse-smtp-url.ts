@@ -36,6 +36,9 @@ export function parseSmtpUrl(url: string): SmtpBackendOptions {
     port: parsed.port ? Number(parsed.port) : secure ? 465 : 587,
     secure,
   };
+  if (!parsed.username && parsed.password) {
+    throw new ConfigError('url.user', 'is missing: a password was given without a user');
+  }
   if (parsed.username) {
     options.auth = {
       user: decode(parsed.username, 'url.user'),

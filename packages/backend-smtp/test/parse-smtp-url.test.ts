@@ -30,6 +30,7 @@ describe('parseSmtpUrl', () => {
     ['smtp://mail.example.com?requireTLS=yes', 'url?requireTLS'],
     ['smtp://mail.example.com?pool=false', 'url?pool'],
     ['smtp://u:%E0%A4%A@mail.example.com', 'url.password'],
+    ['smtp://:s3cret@mail.example.com:587', 'url.user'],
   ])('rejects %s naming %s', (url, key) => {
     expect(() => parseSmtpUrl(url)).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID', details: { key } }),

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, createMailer, type MailerConfig, mailerConfigFromEnv } from '@mailroom/core';
 import { testBackend } from '@mailroom/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +50,23 @@ describe('createMailer configuration', () => {
     expect(error.message).toContain(key);
   });
 
+  it.each([
+    ['not an array of emails', 'x', undefined, 'inputs'],
+    ['options of null', [], null, 'options'],
+    ['an unknown option', [], { concurency: 1 }, 'concurency'],
+    ['a concurrency of 0', [], { concurrency: 0 }, 'concurrency'],
+  ])(
+    'sendMany refuses %s with INVALID_INPUT naming the field',
+    async (_name, inputs, options, field) => {
+      const mailer = createMailer({ from: 'a@example.com', backend: testBackend(), queue: false });
+      await expect(mailer.sendMany(inputs as never, options as never)).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        details: { field },
+      });
+      await mailer.close();
+    },
+  );
+
   it('raises MISSING_SENDER at send time when no sender is configured or given', async () => {
     const backend = testBackend();
     const mailer = createMailer({ backend });
@@ -83,6 +102,48 @@ describe('createMailer configuration', () => {
 });
 
 describe('configuration from environment variables', () => {
+  it('checks the queue variables of process.env at once, in auto mode too', async () => {
+    const saved = process.env.REDIS_URL;
+    process.env.REDIS_URL = 'localhost:6379';
+    try {
+      await expect(mailerConfigFromEnv()).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        details: { key: 'REDIS_URL' },
+      });
+    } finally {
+      if (saved === undefined) delete process.env.REDIS_URL;
+      else process.env.REDIS_URL = saved;
+    }
+  });
+
+  it('refuses a bad MAIL_TEMPLATES_DIR before opening a queue connection', async () => {
+    const script = [
+      "import { mailerConfigFromEnv } from '@mailroom/core';",
+      "const env = { REDIS_URL: 'redis://127.0.0.1:6379', MAIL_TEMPLATES_DIR: '/nonexistent/x' };",
+      'await mailerConfigFromEnv(env).catch((error) => console.log(error.details.key));',
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../queue-bullmq', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    // Exits by itself: no connection left open.
+    const code = await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        resolve('still running after 5 s');
+      }, 5_000);
+      child.once('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'MAIL_TEMPLATES_DIR' });
+  }, 15_000);
+
   it('defaults to the console backend', async () => {
     const config = await mailerConfigFromEnv({});
     expect(config.backend.name).toBe('console');
@@ -107,6 +168,9 @@ describe('configuration from environment variables', () => {
     [{ MAIL_BACKEND: 'smtp', SMTP_URL: 'smtp://h.example.com?foo=1' }, 'url?foo'],
     [{ MAIL_QUEUE: 'rabbit' }, 'MAIL_QUEUE'],
     [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM'],
+    [{ MAIL_TEMPLATES_DIR: '/nonexistent/mailroom-templates' }, 'MAIL_TEMPLATES_DIR'],
+    [{ MAIL_TEMPLATES_DIR: '/etc/hostname' }, 'MAIL_TEMPLATES_DIR'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
   ])('rejects %o naming %s', async (env, key) => {
     await expect(mailerConfigFromEnv(env)).rejects.toMatchObject({
       code: 'CONFIG_INVALID',

@@ -13,7 +13,7 @@ const saved = { ...process.env };
 
 afterEach(async () => {
   await closeDefaultMailer();
-  for (const key of ['MAIL_BACKEND', 'SMTP_URL', 'MAIL_QUEUE', 'MAIL_FROM']) {
+  for (const key of ['MAIL_BACKEND', 'SMTP_URL', 'MAIL_QUEUE', 'MAIL_FROM', 'REDIS_URL']) {
     if (saved[key] === undefined) delete process.env[key];
     else process.env[key] = saved[key];
   }
@@ -33,6 +33,19 @@ describe('the process-wide mailer', () => {
       code: 'CONFIG_INVALID',
       details: { key: 'SMTP_URL' },
     });
+  });
+
+  it('reports a malformed REDIS_URL at once, and works once the environment is fixed', async () => {
+    process.env.MAIL_BACKEND = 'console';
+    process.env.MAIL_QUEUE = 'auto';
+    process.env.REDIS_URL = 'localhost:6379';
+    const send = () => sendEmail({ ...email, from: 'app@example.com' });
+    await expect(send()).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      details: { key: 'REDIS_URL' },
+    });
+    delete process.env.REDIS_URL;
+    expect(await send()).toMatchObject({ ok: true, status: 'sent' });
   });
 
   it('configureMail closes the default it replaces when that one was built from the environment', async () => {

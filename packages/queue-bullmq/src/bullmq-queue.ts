@@ -210,3 +210,12 @@ export function bullmqQueue(options: BullmqQueueOptions = {}): BullmqQueue {
 export function bullmqQueueFromEnv(env: QueueEnv = process.env): BullmqQueue | undefined {
   return envHasQueue(env) ? new BullmqQueue({}, env) : undefined;
 }
+
+/**
+ * Checks `REDIS_URL` and `MAIL_QUEUE_POSTGRES_URL` as {@link bullmqQueueFromEnv} reads
+ * them, connecting to nothing: `CONFIG_INVALID` names the variable at fault. Core calls
+ * this when the mailer will detect its queue later.
+ */
+export function checkQueueEnv(env: QueueEnv = process.env): void {
+  if (envHasQueue(env)) resolveQueueTarget({}, env);
+}

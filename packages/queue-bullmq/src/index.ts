@@ -5,7 +5,7 @@
  * the operator tasks.
  * @packageDocumentation
  */
-export { BullmqQueue, bullmqQueue, bullmqQueueFromEnv } from './bullmq-queue.js';
+export { BullmqQueue, bullmqQueue, bullmqQueueFromEnv, checkQueueEnv } from './bullmq-queue.js';
 export type { BackoffOptions, BullmqQueueOptions, JobRetention } from './bullmq-queue-options.js';
 export type { EmailJobResult } from './deliver-job.js';
 export { EmailWorker, startEmailWorker } from './email-worker.js';

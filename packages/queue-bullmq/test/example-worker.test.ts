@@ -57,6 +57,10 @@ describe('examples/worker', () => {
     expect(body.jobId).toBe('signup%3Aalice@example.com');
     expect(bodyAgain.jobId).toBe(body.jobId);
     expect((await signup('not an address')).status).toBe(400);
+    for (const body of ['null', '[]', '"text"', '{"name": "no email"}', 'not json']) {
+      const refused = await fetch(`http://127.0.0.1:${port}/signup`, { method: 'POST', body });
+      expect(refused.status).toBe(400);
+    }
 
     await sink.waitFor(1);
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -1,12 +1,24 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseAddress } from '../address/parse-address.js';
 import type { EmailBackend } from '../backend/email-backend.js';
 import { ConfigError } from '../errors.js';
-import { detectQueueFromEnv, loadBullmqQueue } from '../queue/detect-queue-from-env.js';
+import {
+  checkQueueEnv,
+  detectQueueFromEnv,
+  loadBullmqQueue,
+} from '../queue/detect-queue-from-env.js';
 import type { QueueAdapter } from '../queue/queue-adapter.js';
 import { loadOptionalModule } from './load-optional-module.js';
 import type { MailerConfig } from './mailer-config.js';
 
 type Env = Record<string, string | undefined>;
+
+const isDirectory = (path: string): Promise<boolean> =>
+  stat(path).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
 
 async function backendFromEnv(env: Env): Promise<EmailBackend> {
   const kind = env.MAIL_BACKEND?.trim() || 'console';
@@ -34,7 +46,10 @@ async function queueFromEnv(env: Env): Promise<'auto' | false | QueueAdapter> {
   // queue package that is missing then means synchronous delivery, without the
   // fallback event auto mode gives.
   if (kind === 'auto') {
-    if (env === process.env) return 'auto';
+    if (env === process.env) {
+      await checkQueueEnv(env);
+      return 'auto';
+    }
     return (await detectQueueFromEnv(env)).adapter ?? false;
   }
   if (kind === 'none') return false;
@@ -77,6 +92,9 @@ export async function mailerConfigFromEnv(env: Env = process.env): Promise<Maile
     }
   }
   const templatesDir = env.MAIL_TEMPLATES_DIR?.trim();
+  if (templatesDir && !(await isDirectory(templatesDir))) {
+    throw new ConfigError('MAIL_TEMPLATES_DIR', `${resolve(templatesDir)} is not a directory`);
+  }
   const backend = await backendFromEnv(env);
   // Last, as a queue opens connections that an earlier failure would leave behind.
   const queue = await queueFromEnv(env);

@@ -268,6 +268,18 @@ export class Mailer {
         details: { field: 'inputs' },
       });
     }
+    if (options === null || typeof options !== 'object') {
+      throw new ValidationError('INVALID_INPUT', 'sendMany options must be an object', {
+        details: { field: 'options' },
+      });
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== 'concurrency') {
+        throw new ValidationError('INVALID_INPUT', `unknown sendMany option ${key}`, {
+          details: { field: key },
+        });
+      }
+    }
     const concurrency = options.concurrency ?? 10;
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
       throw new ValidationError('INVALID_INPUT', 'concurrency must be a positive integer', {

@@ -7,6 +7,8 @@ type Env = Record<string, string | undefined>;
 /** The shape core expects of `@mailroom/queue-bullmq`, loaded by name. */
 interface BullmqModule {
   bullmqQueueFromEnv(env: Env): QueueAdapter | undefined;
+  /** Checks the environment's queue variables without connecting (later releases). */
+  checkQueueEnv?(env: Env): void;
 }
 
 /** What auto-detection found: an adapter, or why there is none. */
@@ -22,7 +24,11 @@ export interface DetectedQueue {
  * builds its adapter from the environment.
  */
 export async function loadBullmqQueue(env: Env, key: string): Promise<QueueAdapter | undefined> {
-  const module = await loadOptionalModule<BullmqModule>('@mailroom/queue-bullmq/queue', key).catch(
+  return (await loadBullmqModule(key)).bullmqQueueFromEnv(env);
+}
+
+function loadBullmqModule(key: string): Promise<BullmqModule> {
+  return loadOptionalModule<BullmqModule>('@mailroom/queue-bullmq/queue', key).catch(
     (error: unknown) => {
       // A release from before the entry existed: its root entry has the same export.
       if ((error as { code?: unknown } | null)?.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
@@ -31,7 +37,32 @@ export async function loadBullmqQueue(env: Env, key: string): Promise<QueueAdapt
       return loadOptionalModule<BullmqModule>('@mailroom/queue-bullmq', key);
     },
   );
-  return module.bullmqQueueFromEnv(env);
+}
+
+// REDIS_URL is often set for an app's cache rather than for its mail queue, so
+// PostgreSQL wins when both are set, as in bullmqQueueFromEnv.
+function queueVariableOf(env: Env): string | undefined {
+  if (env.MAIL_QUEUE_POSTGRES_URL) return 'MAIL_QUEUE_POSTGRES_URL';
+  return env.REDIS_URL ? 'REDIS_URL' : undefined;
+}
+
+const isMissingPackage = (error: unknown): boolean =>
+  error instanceof ConfigError && error.details.missingPackage === '@mailroom/queue-bullmq';
+
+/**
+ * Checks the queue variables auto mode will read, connecting to nothing, so that a
+ * malformed `REDIS_URL` is reported at configuration (`CONFIG_INVALID`) rather than by
+ * every send. Without `@mailroom/queue-bullmq` there is nothing to check: auto mode
+ * then delivers synchronously.
+ */
+export async function checkQueueEnv(env: Env = process.env): Promise<void> {
+  const key = queueVariableOf(env);
+  if (key === undefined) return;
+  try {
+    (await loadBullmqModule(key)).checkQueueEnv?.(env);
+  } catch (error) {
+    if (!isMissingPackage(error)) throw error;
+  }
 }
 
 /**
@@ -41,19 +72,13 @@ export async function loadBullmqQueue(env: Env, key: string): Promise<QueueAdapt
  * reason is reported with the `fallback` event.
  */
 export async function detectQueueFromEnv(env: Env = process.env): Promise<DetectedQueue> {
-  // PostgreSQL wins when both are set, as in bullmqQueueFromEnv: REDIS_URL is often
-  // set for an app's cache rather than for its mail queue.
-  const key = env.MAIL_QUEUE_POSTGRES_URL
-    ? 'MAIL_QUEUE_POSTGRES_URL'
-    : env.REDIS_URL
-      ? 'REDIS_URL'
-      : undefined;
+  const key = queueVariableOf(env);
   if (key === undefined) return {};
   try {
     const adapter = await loadBullmqQueue(env, key);
     return adapter === undefined ? {} : { adapter };
   } catch (error) {
-    if (error instanceof ConfigError && error.details.missingPackage === '@mailroom/queue-bullmq') {
+    if (isMissingPackage(error)) {
       return { reason: `${key} is set but @mailroom/queue-bullmq is not installed` };
     }
     throw error;
