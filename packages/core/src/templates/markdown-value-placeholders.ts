@@ -15,10 +15,12 @@ const LINKABLE_URL = /^(?:https?|mailto):[^\s\p{Cc}<>]*$/iu;
 const EMAIL =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
 
-// Whether the end of marked's `html` is inside a code span or block, where brackets
-// stay text.
-const insideCode = (html: string): boolean =>
-  html.lastIndexOf('<code') > html.lastIndexOf('</code>');
+// Whether the end of marked's `html` is text: not inside a tag (an attribute: a link's
+// title, an image's alt) nor in code, where brackets stay text. Values are escaped, so
+// every `<` and `>` in it is markup.
+const inText = (html: string): boolean =>
+  html.lastIndexOf('<') < html.lastIndexOf('>') &&
+  html.lastIndexOf('<code') <= html.lastIndexOf('</code>');
 
 function autolink(value: string): string | undefined {
   const text = escapeHtml(value);
@@ -39,6 +41,7 @@ function autolink(value: string): string | undefined {
 export class MarkdownValuePlaceholders {
   // Random per renderer, so neither authors nor values can forge a placeholder.
   readonly #prefix = `0mrv${randomBytes(8).toString('hex')}n`;
+  readonly #fragment = new RegExp(this.#prefix.slice(0, 8), 'i');
   #values: string[] | undefined;
 
   /**
@@ -66,16 +69,20 @@ export class MarkdownValuePlaceholders {
   /**
    * Applies a per-piece transformation (a case filter) to output written during
    * {@link collect}: to its text as written, and to each value in it, which is written
-   * anew. `first` is true for the first non-empty piece.
+   * anew. `previous` is the character before the piece, as the output reads with its
+   * values (undefined for the first piece).
    */
-  transform(output: string, change: (piece: string, first: boolean) => string): string {
+  transform(
+    output: string,
+    change: (piece: string, previous: string | undefined) => string,
+  ): string {
     const values = this.#collecting();
     let result = '';
-    let first = true;
+    let previous: string | undefined;
     const piece = (text: string, isValue: boolean): void => {
       if (text === '') return;
-      const changed = change(text, first);
-      first = false;
+      const changed = change(text, previous);
+      previous = text.at(-1);
       result += isValue ? this.write(changed) : changed;
     };
     let copied = 0;
@@ -99,12 +106,23 @@ export class MarkdownValuePlaceholders {
   }
 
   /**
-   * Whether `html` still holds what is left of a placeholder, in any letter case: a
-   * filter applied to a block or to a macro's output changed one (cut it, upper-cased
-   * it), and its value is lost.
+   * Whether marked's `html` (before {@link fill}) or a value holds what is left of a
+   * placeholder beside the whole ones: its first eight characters, in any letter case.
+   * A filter or string method applied to a block, a macro's output or a capture cut
+   * one, and its value would be lost.
    */
-  holdsBrokenPlaceholder(html: string): boolean {
-    return html.toLowerCase().includes(this.#prefix.slice(0, 6));
+  holdsBrokenPlaceholder(html: string, values: readonly string[]): boolean {
+    return this.#holdsBroken(html) || values.some((value) => this.#holdsBroken(value));
+  }
+
+  #holdsBroken(text: string): boolean {
+    let rest = '';
+    let copied = 0;
+    for (let found = this.#find(text, 0); found; found = this.#find(text, copied)) {
+      rest += `${text.slice(copied, found.at)} `;
+      copied = found.end;
+    }
+    return this.#fragment.test(rest + text.slice(copied));
   }
 
   #collecting(): string[] {
@@ -144,9 +162,7 @@ export class MarkdownValuePlaceholders {
       if (before.endsWith('<')) before = `${before.slice(0, -1)}${ESCAPED_OPEN}`;
       filled += before;
       const link =
-        before.endsWith(ESCAPED_OPEN) &&
-        text.startsWith(ESCAPED_CLOSE, copied) &&
-        !insideCode(filled)
+        before.endsWith(ESCAPED_OPEN) && text.startsWith(ESCAPED_CLOSE, copied) && inText(filled)
           ? autolink(value)
           : undefined;
       if (link === undefined) {

@@ -11,19 +11,28 @@ const capitalize = (text: string): string =>
 // do not.
 const CASE_FILTERS: ReadonlyArray<{
   name: string;
-  change: (piece: string, first: boolean) => string;
+  change: (piece: string, previous: string | undefined) => string;
   keepsSafe: boolean;
 }> = [
   { name: 'upper', change: (piece) => piece.toUpperCase(), keepsSafe: false },
   { name: 'lower', change: (piece) => piece.toLowerCase(), keepsSafe: false },
   {
     name: 'capitalize',
-    change: (piece, first) => (first ? capitalize(piece) : piece.toLowerCase()),
+    change: (piece, previous) => (previous === undefined ? capitalize(piece) : piece.toLowerCase()),
     keepsSafe: true,
   },
   {
     name: 'title',
-    change: (piece) => piece.split(' ').map(capitalize).join(' '),
+    // A piece that starts inside a word (a value right after text) goes on with it.
+    change: (piece, previous) =>
+      piece
+        .split(' ')
+        .map((word, index) =>
+          index === 0 && previous !== undefined && previous !== ' '
+            ? word.toLowerCase()
+            : capitalize(word),
+        )
+        .join(' '),
     keepsSafe: true,
   },
 ];

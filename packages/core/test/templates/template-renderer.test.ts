@@ -344,6 +344,17 @@ describe('layouts, extends, include and macros', () => {
     expect(error.message).toContain('{% extends %}');
   });
 
+  it('lets a layout capture its content block and change it (inline styles)', async () => {
+    const dir = await templateDir({
+      'styled.html':
+        '<div>{% set body %}{% block content %}{% endblock %}{% endset %}{{ body | replace("<p>", "<p style=\\"margin:0\\">") | safe }}</div>',
+      'a.md': '---\nlayout: styled.html\n---\n# Hi {{ name }}\n\nbody\n',
+    });
+    expect((await createTemplateRenderer({ dir })('a', { name: 'Ada' })).html).toBe(
+      '<div><h1>Hi Ada</h1>\n<p style="margin:0">body</p>\n</div>',
+    );
+  });
+
   it('refuses a layout without a content block instead of dropping the body', async () => {
     const dir = await templateDir({
       'layout.html': '<html><body>{% block main %}{% endblock %}</body></html>',
@@ -506,10 +517,42 @@ describe('escaping', () => {
       expect(html).toContain('&lt;img src=x onerror=alert(1)');
     });
 
-    it('shows the brackets around a value in a code span', async () => {
+    it('shows the brackets around a value in code, a URL too', async () => {
       expect(await render('b', 'Tag: `<{{ value }}>`')).toBe(
         '<p>Tag: <code>&lt;b&gt;</code></p>\n',
       );
+      const url = 'https://a.example/x';
+      expect(await render(url, 'Code: `<{{ value }}>`, link: <{{ value }}>')).toBe(
+        `<p>Code: <code>&lt;${url}&gt;</code>, link: <a href="${url}">${url}</a></p>\n`,
+      );
+      expect(await render(url, '```\n<{{ value }}>\n```')).toBe(
+        `<pre><code>&lt;${url}&gt;\n</code></pre>\n`,
+      );
+    });
+
+    it('keeps a value in brackets inside an attribute as text: a link title, an image alt, raw HTML', async () => {
+      const v = 'https://x.example/onmouseover=alert(1)//';
+      const text = `&lt;${v}&gt;`;
+      expect(
+        await render(
+          v,
+          '[Contact](https://a.example "Contact <{{ value }}>") ![<{{ value }}>](https://a.example/p.png) <span title="&lt;{{ value }}&gt;">x</span>',
+        ),
+      ).toBe(
+        `<p><a href="https://a.example" title="Contact ${text}">Contact</a> <img src="https://a.example/p.png" alt="${text}"> <span title="${text}">x</span></p>\n`,
+      );
+    });
+
+    it('links a URL captured with {% set %} from other values', async () => {
+      const author = await templateDir({
+        'a.md': '{% set u %}https://{{ host }}/x?a=1&b={{ q }}{% endset %}Go: <{{ u }}>',
+      });
+      const { html } = await createTemplateRenderer({ dir: author })('a', {
+        host: 'a.example',
+        q: '2',
+      });
+      const href = 'https://a.example/x?a=1&amp;b=2';
+      expect(html).toBe(`<p>Go: <a href="${href}">${href}</a></p>\n`);
     });
   });
 
@@ -524,6 +567,23 @@ describe('escaping', () => {
         name: 'Ada <3',
       });
       expect(rendered).toEqual({ html: '<p>HELLO ADA &lt;3</p>\n', text: 'HELLO ADA <3' });
+    });
+
+    it('applies title to a word that runs from a value into text as one word', async () => {
+      const rendered = await render('{% filter title %}{{ a }}s and {{ b }}{% endfilter %}', {
+        a: 'cat',
+        b: 'dog',
+      });
+      expect(rendered).toEqual({ html: '<p>Cats And Dog</p>\n', text: 'Cats And Dog' });
+    });
+
+    it('never takes a value for a cut placeholder, whatever it holds', async () => {
+      const author = await templateDir({ 'a.md': 'Reference: {{ ref }}' });
+      const renderRef = createTemplateRenderer({ dir: author });
+      for (let byte = 0; byte < 256; byte += 1) {
+        const ref = `0MRV${byte.toString(16).padStart(2, '0')}17`;
+        expect((await renderRef('a', { ref })).html).toBe(`<p>Reference: ${ref}</p>\n`);
+      }
     });
 
     it("applies title and capitalize to a macro's output, and keeps it Markdown", async () => {
@@ -555,7 +615,7 @@ describe('escaping', () => {
 
     it('refuses a filter that cuts values in a block apart, instead of sending what is left', async () => {
       const error = await renderError(
-        render('{% filter truncate(12, true) %}Hello {{ name }}, welcome{% endfilter %}', {
+        render('{% filter truncate(16, true) %}Hello {{ name }}, welcome{% endfilter %}', {
           name: 'Ada',
         }),
       );
