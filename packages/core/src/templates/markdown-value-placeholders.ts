@@ -15,12 +15,31 @@ const LINKABLE_URL = /^(?:https?|mailto):[^\s\p{Cc}<>]*$/iu;
 const EMAIL =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
 
-// Whether the end of marked's `html` is text: not inside a tag (an attribute: a link's
-// title, an image's alt) nor in code, where brackets stay text. Values are escaped, so
-// every `<` and `>` in it is markup.
-const inText = (html: string): boolean =>
-  html.lastIndexOf('<') < html.lastIndexOf('>') &&
-  html.lastIndexOf('<code') <= html.lastIndexOf('</code>');
+const TAG_START = /[A-Za-z/!?]/;
+
+// Whether marked's `html` up to here ends in text, read as a browser would, roughly:
+// not inside a tag or a quoted attribute value (a link's title, an image's alt, an
+// author's raw HTML), and outside <code>, where brackets stay text. Values in it are
+// escaped, so each `<`, `>` and quote is the author's or marked's.
+function endsInText(html: string): boolean {
+  let inTag = false;
+  let quote = '';
+  let code = 0;
+  for (let i = 0; i < html.length; i += 1) {
+    const character = html[i];
+    if (quote !== '') {
+      if (character === quote) quote = '';
+    } else if (inTag) {
+      if (character === '"' || character === "'") quote = character;
+      else if (character === '>') inTag = false;
+    } else if (character === '<' && TAG_START.test(html[i + 1] ?? '')) {
+      inTag = true;
+      if (html.startsWith('<code', i)) code += 1;
+      else if (html.startsWith('</code', i)) code -= 1;
+    }
+  }
+  return !inTag && code <= 0;
+}
 
 function autolink(value: string): string | undefined {
   const text = escapeHtml(value);
@@ -162,7 +181,9 @@ export class MarkdownValuePlaceholders {
       if (before.endsWith('<')) before = `${before.slice(0, -1)}${ESCAPED_OPEN}`;
       filled += before;
       const link =
-        before.endsWith(ESCAPED_OPEN) && text.startsWith(ESCAPED_CLOSE, copied) && inText(filled)
+        before.endsWith(ESCAPED_OPEN) &&
+        text.startsWith(ESCAPED_CLOSE, copied) &&
+        endsInText(filled)
           ? autolink(value)
           : undefined;
       if (link === undefined) {

@@ -536,10 +536,10 @@ describe('escaping', () => {
       expect(
         await render(
           v,
-          '[Contact](https://a.example "Contact <{{ value }}>") ![<{{ value }}>](https://a.example/p.png) <span title="&lt;{{ value }}&gt;">x</span>',
+          '[Contact](https://a.example "Contact <{{ value }}>") ![<{{ value }}>](https://a.example/p.png) <span title="a > &lt;{{ value }}&gt;">x</span>',
         ),
       ).toBe(
-        `<p><a href="https://a.example" title="Contact ${text}">Contact</a> <img src="https://a.example/p.png" alt="${text}"> <span title="${text}">x</span></p>\n`,
+        `<p><a href="https://a.example" title="Contact ${text}">Contact</a> <img src="https://a.example/p.png" alt="${text}"> <span title="a > ${text}">x</span></p>\n`,
       );
     });
 
