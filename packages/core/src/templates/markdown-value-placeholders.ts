@@ -4,49 +4,8 @@ import { escapeHtml } from './escape-html.js';
 const LETTER_X = 0x78;
 const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
 
-// What marked turns `<{{ value }}>` into: the placeholder is no tag, so its brackets
-// are escaped.
+// What a value right after a raw `<` gets instead: the bracket as text.
 const ESCAPED_OPEN = '&lt;';
-const ESCAPED_CLOSE = '&gt;';
-
-// A value that `<{{ value }}>` (a Markdown autolink) makes a link of: an http(s) or
-// mailto URL, or an email address (CommonMark's forms; other schemes stay text).
-const LINKABLE_URL = /^(?:https?|mailto):[^\s\p{Cc}<>]*$/iu;
-const EMAIL =
-  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
-
-const TAG_START = /[A-Za-z/!?]/;
-
-// Whether marked's `html` up to here ends in text, read as a browser would, roughly:
-// not inside a tag or a quoted attribute value (a link's title, an image's alt, an
-// author's raw HTML), and outside <code>, where brackets stay text. Values in it are
-// escaped, so each `<`, `>` and quote is the author's or marked's.
-function endsInText(html: string): boolean {
-  let inTag = false;
-  let quote = '';
-  let code = 0;
-  for (let i = 0; i < html.length; i += 1) {
-    const character = html[i];
-    if (quote !== '') {
-      if (character === quote) quote = '';
-    } else if (inTag) {
-      if (character === '"' || character === "'") quote = character;
-      else if (character === '>') inTag = false;
-    } else if (character === '<' && TAG_START.test(html[i + 1] ?? '')) {
-      inTag = true;
-      if (html.startsWith('<code', i)) code += 1;
-      else if (html.startsWith('</code', i)) code -= 1;
-    }
-  }
-  return !inTag && code <= 0;
-}
-
-function autolink(value: string): string | undefined {
-  const text = escapeHtml(value);
-  if (LINKABLE_URL.test(value)) return `<a href="${text}">${text}</a>`;
-  if (EMAIL.test(value)) return `<a href="mailto:${text}">${text}</a>`;
-  return undefined;
-}
 
 /**
  * Keeps context values out of marked. marked does not sanitise, and a value's Markdown
@@ -96,29 +55,34 @@ export class MarkdownValuePlaceholders {
     change: (piece: string, previous: string | undefined) => string,
   ): string {
     const values = this.#collecting();
-    let result = '';
     let previous: string | undefined;
-    const piece = (text: string, isValue: boolean): void => {
-      if (text === '') return;
+    const piece = (text: string): string => {
+      if (text === '') return '';
       const changed = change(text, previous);
       previous = text.at(-1);
-      result += isValue ? this.write(changed) : changed;
+      return changed;
     };
-    let copied = 0;
-    for (let found = this.#find(output, 0); found; found = this.#find(output, copied)) {
-      piece(output.slice(copied, found.at), false);
-      piece(values[found.index] ?? '', true);
-      copied = found.end;
-    }
-    piece(output.slice(copied), false);
-    return result;
+    // A value captured with {% set %} holds placeholders of values written before it:
+    // its pieces are changed in place, and it is written anew.
+    const apply = (text: string, limit: number): string => {
+      let result = '';
+      let copied = 0;
+      for (let found = this.#find(text, 0); found; found = this.#find(text, copied)) {
+        result += piece(text.slice(copied, found.at));
+        copied = found.end;
+        const value = found.index < limit ? (values[found.index] ?? '') : '';
+        const changed = value.includes(this.#prefix) ? apply(value, found.index) : piece(value);
+        if (changed !== '') result += this.write(changed);
+      }
+      return result + piece(text.slice(copied));
+    };
+    return apply(output, values.length);
   }
 
   /**
    * Replaces the placeholders in marked's HTML output with the HTML-escaped values. A
-   * value that marked left in angle brackets (`<{{ url }}>`, an autolink in Markdown),
-   * outside code, becomes a link when it is an http(s) or mailto URL or an email
-   * address. A value in the name of a tag (raw HTML like `<{{ value }}>`) is text.
+   * value in the name of a tag (raw HTML like `<{{ value }}>`) is text, bracket and all;
+   * so is one in Markdown's autolink brackets, which marked leaves as text.
    */
   fill(html: string, values: readonly string[]): string {
     return this.#expand(html, values, values.length);
@@ -179,19 +143,7 @@ export class MarkdownValuePlaceholders {
       const value = raw.includes(this.#prefix) ? this.#restore(raw, values, found.index) : raw;
       // Right after `<`, the placeholder is a tag's name in raw HTML: the bracket is text.
       if (before.endsWith('<')) before = `${before.slice(0, -1)}${ESCAPED_OPEN}`;
-      filled += before;
-      const link =
-        before.endsWith(ESCAPED_OPEN) &&
-        text.startsWith(ESCAPED_CLOSE, copied) &&
-        endsInText(filled)
-          ? autolink(value)
-          : undefined;
-      if (link === undefined) {
-        filled += escapeHtml(value);
-        continue;
-      }
-      filled = filled.slice(0, -ESCAPED_OPEN.length) + link;
-      copied += ESCAPED_CLOSE.length;
+      filled += before + escapeHtml(value);
     }
     return filled + text.slice(copied);
   }

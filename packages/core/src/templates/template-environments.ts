@@ -25,11 +25,12 @@ export interface TemplateEnvironmentsOptions {
   placeholders: MarkdownValuePlaceholders;
 }
 
-// The escape filter would put entities into text, and into Markdown before marked (where
-// its output, marked safe, would let the value's Markdown through): in those environments
-// it hands the value on as a plain string, to be written like any other value.
+const { SafeString } = nunjucks.runtime;
+const ESCAPE_FILTERS = ['escape', 'e', 'forceescape'];
+
+// Text is never escaped: the escape filters hand the value on as it is.
 const passValueOn = (value: unknown): unknown =>
-  value instanceof nunjucks.runtime.SafeString || value === undefined || value === null
+  value instanceof SafeString || value === undefined || value === null
     ? (value ?? '')
     : String(value);
 
@@ -53,10 +54,6 @@ function createEnvironment(
     dev: true,
   });
   loader.attach(env);
-  if (!autoescape || writeValue !== undefined) {
-    env.addFilter('escape', passValueOn);
-    env.addFilter('e', passValueOn);
-  }
   return env;
 }
 
@@ -66,13 +63,26 @@ export function createTemplateEnvironments(
   options: TemplateEnvironmentsOptions,
 ): TemplateEnvironments {
   const { placeholders } = options;
+  const text = createEnvironment(directory, options, false);
+  for (const name of ESCAPE_FILTERS) text.addFilter(name, passValueOn);
   const markdownHtml = createEnvironment(directory, options, true, (value) =>
     placeholders.write(value),
   );
+  // Escaped in Markdown is what every value is: written as its placeholder (escaped once
+  // it is filled in), and marked safe so that it is not written twice, nor let through
+  // raw by a `| safe` after it.
+  // forceescape escapes output marked safe too (a macro's), as in nunjucks.
+  const writeEscaped =
+    (force: boolean) =>
+    (value: unknown): unknown =>
+      value instanceof SafeString && !force
+        ? value
+        : new SafeString(
+            placeholders.write(value === undefined || value === null ? '' : String(value)),
+          );
+  for (const name of ESCAPE_FILTERS) {
+    markdownHtml.addFilter(name, writeEscaped(name === 'forceescape'));
+  }
   addPlaceholderCaseFilters(markdownHtml, placeholders);
-  return {
-    text: createEnvironment(directory, options, false),
-    html: createEnvironment(directory, options, true),
-    markdownHtml,
-  };
+  return { text, html: createEnvironment(directory, options, true), markdownHtml };
 }

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTemplateRenderer, TemplateError } from '@mailroom/core';
 import { describe, expect, it } from 'vitest';
+import { escapeHtml } from '../../src/templates/escape-html.js';
 import { templateDir } from './template-dir.js';
 
 const HOSTILE = {
@@ -481,34 +482,21 @@ describe('escaping', () => {
     });
   });
 
-  describe('a value in a Markdown autolink, <{{ value }}>', () => {
+  describe('a value in Markdown autolink brackets, <{{ value }}>, is text', () => {
     const render = async (value: string, source = 'Reset: <{{ value }}>') => {
       const author = await templateDir({ 'a.md': source });
       return (await createTemplateRenderer({ dir: author })('a', { value })).html;
     };
 
-    it('links an http(s) URL, as marked links the same URL written literally', async () => {
-      expect(await render('https://app.example.com/reset?t=abc&u=1')).toBe(
-        '<p>Reset: <a href="https://app.example.com/reset?t=abc&amp;u=1">https://app.example.com/reset?t=abc&amp;u=1</a></p>\n',
-      );
-    });
-
-    it('links an email address with mailto', async () => {
-      expect(await render('alice@example.com')).toBe(
-        '<p>Reset: <a href="mailto:alice@example.com">alice@example.com</a></p>\n',
-      );
-    });
-
-    it('writes anything else as text in brackets: no tag, no attributes, no other scheme', async () => {
-      expect(await render('x onmouseover=alert(document.cookie) style=position:fixed')).toBe(
-        '<p>Reset: &lt;x onmouseover=alert(document.cookie) style=position:fixed&gt;</p>\n',
-      );
-      expect(await render('javascript:alert(1)')).toBe(
-        '<p>Reset: &lt;javascript:alert(1)&gt;</p>\n',
-      );
-      expect(await render('https://a.example/ onclick=x')).toBe(
-        '<p>Reset: &lt;https://a.example/ onclick=x&gt;</p>\n',
-      );
+    it('shows a URL, an address or anything else in its brackets: no link, no tag, no attributes', async () => {
+      for (const value of [
+        'https://app.example.com/reset?t=abc&u=1',
+        'alice@example.com',
+        'x onmouseover=alert(document.cookie) style=position:fixed',
+        'javascript:alert(1)',
+      ]) {
+        expect(await render(value)).toBe(`<p>Reset: &lt;${escapeHtml(value)}&gt;</p>\n`);
+      }
     });
 
     it('writes a value in the name of a raw HTML tag as text', async () => {
@@ -517,42 +505,45 @@ describe('escaping', () => {
       expect(html).toContain('&lt;img src=x onerror=alert(1)');
     });
 
-    it('shows the brackets around a value in code, a URL too', async () => {
-      expect(await render('b', 'Tag: `<{{ value }}>`')).toBe(
-        '<p>Tag: <code>&lt;b&gt;</code></p>\n',
-      );
-      const url = 'https://a.example/x';
-      expect(await render(url, 'Code: `<{{ value }}>`, link: <{{ value }}>')).toBe(
-        `<p>Code: <code>&lt;${url}&gt;</code>, link: <a href="${url}">${url}</a></p>\n`,
-      );
-      expect(await render(url, '```\n<{{ value }}>\n```')).toBe(
-        `<pre><code>&lt;${url}&gt;\n</code></pre>\n`,
-      );
-    });
-
-    it('keeps a value in brackets inside an attribute as text: a link title, an image alt, raw HTML', async () => {
-      const v = 'https://x.example/onmouseover=alert(1)//';
-      const text = `&lt;${v}&gt;`;
+    it('is text in code, in attributes and inside a link too', async () => {
+      const url = 'https://x.example/onmouseover=alert(1)//';
+      const text = `&lt;${url}&gt;`;
       expect(
         await render(
-          v,
-          '[Contact](https://a.example "Contact <{{ value }}>") ![<{{ value }}>](https://a.example/p.png) <span title="a > &lt;{{ value }}&gt;">x</span>',
+          url,
+          [
+            'Code: `<{{ value }}>`',
+            '[Contact](https://a.example "Contact <{{ value }}>") ![<{{ value }}>](https://a.example/p.png)',
+            '<span title="a > &lt;{{ value }}&gt;">x</span> [<{{ value }}>](https://a.example)',
+          ].join('\n'),
         ),
       ).toBe(
-        `<p><a href="https://a.example" title="Contact ${text}">Contact</a> <img src="https://a.example/p.png" alt="${text}"> <span title="a > ${text}">x</span></p>\n`,
+        `<p>Code: <code>${text}</code>\n<a href="https://a.example" title="Contact ${text}">Contact</a> <img src="https://a.example/p.png" alt="${text}">\n<span title="a > ${text}">x</span> <a href="https://a.example">${text}</a></p>\n`,
       );
     });
+  });
 
-    it('links a URL captured with {% set %} from other values', async () => {
+  describe('escape filters in Markdown', () => {
+    const HOSTILE_VALUE = '<img src=x onerror=alert(1)> [c](javascript:alert(1)) **b**';
+    const inert = '&lt;img src=x onerror=alert(1)&gt; [c](javascript:alert(1)) **b**';
+
+    it('keeps a value inert through | e, | escape and | forceescape, a | safe after them too', async () => {
       const author = await templateDir({
-        'a.md': '{% set u %}https://{{ host }}/x?a=1&b={{ q }}{% endset %}Go: <{{ u }}>',
+        'a.md':
+          '{{ v | e }} / {{ v | forceescape }} / {{ v | e | safe }} / {{ v | escape | safe }}',
       });
-      const { html } = await createTemplateRenderer({ dir: author })('a', {
-        host: 'a.example',
-        q: '2',
+      const { html } = await createTemplateRenderer({ dir: author })('a', { v: HOSTILE_VALUE });
+      expect(html).toBe(`<p>${inert} / ${inert} / ${inert} / ${inert}</p>\n`);
+    });
+
+    it('puts no entities into text parts or subjects through | forceescape', async () => {
+      const author = await templateDir({
+        'a.txt': '---\nsubject: Hi {{ v | forceescape }}\n---\nT {{ v | forceescape }}',
       });
-      const href = 'https://a.example/x?a=1&amp;b=2';
-      expect(html).toBe(`<p>Go: <a href="${href}">${href}</a></p>\n`);
+      expect(await createTemplateRenderer({ dir: author })('a', { v: 'A & <B>' })).toEqual({
+        text: 'T A & <B>',
+        subject: 'Hi A & <B>',
+      });
     });
   });
 
@@ -567,6 +558,19 @@ describe('escaping', () => {
         name: 'Ada <3',
       });
       expect(rendered).toEqual({ html: '<p>HELLO ADA &lt;3</p>\n', text: 'HELLO ADA <3' });
+    });
+
+    it('applies case filters to the values inside a {% set %} capture, as in the text part', async () => {
+      const upper = await render(
+        '{% set g %}Hello {{ n }}{% endset %}{% filter upper %}{{ g }}{% endfilter %}',
+        { n: 'ada' },
+      );
+      expect(upper).toEqual({ html: '<p>HELLO ADA</p>\n', text: 'HELLO ADA' });
+      const lower = await render(
+        '{% set g %}Hello {{ n }}{% endset %}{% filter lower %}{{ g }}{% endfilter %}',
+        { n: 'ADA' },
+      );
+      expect(lower).toEqual({ html: '<p>hello ada</p>\n', text: 'hello ada' });
     });
 
     it('applies title to a word that runs from a value into text as one word', async () => {
