@@ -1,7 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { escapeHtml } from './escape-html.js';
 
 const LETTER_X = 0x78;
+const FRAGMENT_LENGTH = 8;
+
+// Lower-case letters and digits only, which marked leaves alone; `randomInt` is unbiased.
+function randomBase36(length: number): string {
+  let text = '';
+  for (let index = 0; index < length; index += 1) text += randomInt(36).toString(36);
+  return text;
+}
 const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
 
 // What a value right after a raw `<` gets instead: the bracket as text.
@@ -17,9 +25,11 @@ const ESCAPED_OPEN = '&lt;';
  * marked has run each placeholder is replaced by the HTML-escaped value.
  */
 export class MarkdownValuePlaceholders {
-  // Random per renderer, so neither authors nor values can forge a placeholder.
-  readonly #prefix = `0mrv${randomBytes(8).toString('hex')}n`;
-  readonly #fragment = new RegExp(this.#prefix.slice(0, 8), 'i');
+  // Random per renderer, so neither authors nor values can forge a placeholder. Random
+  // from its second character on: a value holding the first eight characters is taken
+  // for a cut placeholder, which by chance happens once in 36^7 (about 8e10) values.
+  readonly #prefix = `0${randomBase36(15)}n`;
+  readonly #fragment = new RegExp(this.#prefix.slice(0, FRAGMENT_LENGTH), 'i');
   #values: string[] | undefined;
 
   /**
