@@ -47,7 +47,8 @@ export interface CompileTemplateOptions {
   lineOffset?: number;
   /**
    * Writes the value of each `{{ … }}` output instead of nunjucks' autoescape. Values
-   * marked safe (`| safe`, macro and `super()` output) are written as they are.
+   * marked safe (`| safe`, macro and `super()` output) and numbers are written as they
+   * are.
    */
   writeValue?: (value: string) => string;
 }
@@ -58,6 +59,35 @@ const { SafeString } = nunjucks.runtime;
 // Errors that escaped from a callback a template's code was given: they were thrown by
 // the code of the template that called it, which must locate them, not the callee.
 const thrownByCaller = new WeakSet<object>();
+
+/** The part of nunjucks' render Context that `{{ super() }}` goes through. */
+interface BlockContext {
+  getSuper(
+    env: unknown,
+    name: string,
+    block: RenderFunction,
+    frame: unknown,
+    runtime: unknown,
+    callback: RenderCallback,
+  ): void;
+}
+
+// Each block function as compiled, and the wrapped one the context holds instead.
+const wrappedBlocks = new WeakMap<RenderFunction, RenderFunction>();
+
+// A block's compiled code asks for its parent block by naming itself, and nunjucks finds
+// it by identity among the context's blocks, which are the wrapped functions: the context
+// is given a lookup that knows both.
+function findSuperBlocksWrapped(context: unknown): void {
+  if (typeof context !== 'object' || context === null || Object.hasOwn(context, 'getSuper')) {
+    return;
+  }
+  const blockContext = context as BlockContext;
+  const inherited = blockContext.getSuper;
+  blockContext.getSuper = function getSuper(env, name, block, frame, runtime, callback) {
+    inherited.call(this, env, name, wrappedBlocks.get(block) ?? block, frame, runtime, callback);
+  };
+}
 
 function lineOf(error: unknown): number | undefined {
   const lineno = (error as { lineno?: unknown } | null)?.lineno;
@@ -171,13 +201,16 @@ export function compileTemplate(
       : {
           suppressValue(value: unknown): unknown {
             if (value instanceof SafeString) return value;
+            // Digits are never markup, and a Markdown list needs them: `{{ loop.index }}. x`.
+            if (typeof value === 'number') return String(value);
             return writeValue(value === undefined || value === null ? '' : String(value));
           },
         }),
   };
   const bind =
     (render: RenderFunction): RenderFunction =>
-    (renderEnv, context, frame, _runtime, callback) =>
+    (renderEnv, context, frame, _runtime, callback) => {
+      findSuperBlocksWrapped(context);
       render(renderEnv, context, frame, runtime, (error, output) => {
         try {
           callback(error, output);
@@ -188,8 +221,13 @@ export function compileTemplate(
           throw escaped;
         }
       });
+    };
   const obj: Record<string, RenderFunction> = { root: bind(template.rootRenderFunc) };
-  for (const [block, render] of Object.entries(template.blocks)) obj[`b_${block}`] = bind(render);
+  for (const [block, render] of Object.entries(template.blocks)) {
+    const wrapped = bind(render);
+    wrappedBlocks.set(render, wrapped);
+    obj[`b_${block}`] = wrapped;
+  }
   return { type: 'code', obj };
 }
 

@@ -15,6 +15,14 @@ const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
 // What a value right after a raw `<` gets instead: the bracket as text.
 const ESCAPED_OPEN = '&lt;';
 
+/** The two halves of a {@link MarkdownValuePlaceholders.transform}. */
+export interface PieceChange {
+  /** Changes a piece of the author's text; the result is written as it is. */
+  text(piece: string, previous: string | undefined): string;
+  /** Changes a value; the result is output, so it writes values with `write`. */
+  value(value: string, previous: string | undefined): string;
+}
+
 /**
  * Keeps context values out of marked. marked does not sanitise, and a value's Markdown
  * (`[x](javascript:…)`, `**`, `# `, a bare URL) would become live markup; HTML-escaping
@@ -55,38 +63,50 @@ export class MarkdownValuePlaceholders {
   }
 
   /**
-   * Applies a per-piece transformation (a case filter) to output written during
-   * {@link collect}: to its text as written, and to each value in it, which is written
-   * anew. `previous` is the character before the piece, as the output reads with its
-   * values (undefined for the first piece).
+   * Applies a per-piece transformation (a case filter, `nl2br`) to output written during
+   * {@link collect}: `text` to its text as written, `value` to each value in it, which
+   * writes the value anew (see {@link write}). Both get `previous`, the character before
+   * the piece as the output reads with its values (undefined for the first piece).
    */
-  transform(
-    output: string,
-    change: (piece: string, previous: string | undefined) => string,
-  ): string {
+  transform(output: string, change: PieceChange): string {
     const values = this.#collecting();
     let previous: string | undefined;
-    const piece = (text: string): string => {
+    const piece = (text: string, changeOf: (piece: string, previous?: string) => string) => {
       if (text === '') return '';
-      const changed = change(text, previous);
+      const changed = changeOf(text, previous);
       previous = text.at(-1);
       return changed;
     };
     // A value captured with {% set %} holds placeholders of values written before it:
-    // its pieces are changed in place, and it is written anew.
+    // its pieces are changed in place.
     const apply = (text: string, limit: number): string => {
       let result = '';
       let copied = 0;
       for (let found = this.#find(text, 0); found; found = this.#find(text, copied)) {
-        result += piece(text.slice(copied, found.at));
+        result += piece(text.slice(copied, found.at), change.text);
         copied = found.end;
         const value = found.index < limit ? (values[found.index] ?? '') : '';
-        const changed = value.includes(this.#prefix) ? apply(value, found.index) : piece(value);
-        if (changed !== '') result += this.write(changed);
+        result += value.includes(this.#prefix)
+          ? apply(value, found.index)
+          : piece(value, change.value);
       }
-      return result + piece(text.slice(copied));
+      return result + piece(text.slice(copied), change.text);
     };
     return apply(output, values.length);
+  }
+
+  /** Whether `text` holds placeholders (of this renderer, in the letter case written). */
+  holdsValues(text: string): boolean {
+    return text.includes(this.#prefix);
+  }
+
+  /**
+   * The text of output written during {@link collect} as the text part reads it: each
+   * placeholder replaced by its value, unescaped.
+   */
+  restore(output: string): string {
+    const values = this.#collecting();
+    return this.#restore(output, values, values.length);
   }
 
   /**

@@ -67,7 +67,7 @@ function renderMarkdownHtml(
   if (placeholders.holdsBrokenPlaceholder(marked, values)) {
     throw new TemplateError(
       'TEMPLATE_RENDER',
-      `template ${JSON.stringify(variant.file)}: a filter or string method applied to a block, a macro's output or a {% set %} capture changed the values in it, which Markdown templates keep apart until marked has run; apply it to each value instead (upper, lower, capitalize and title work either way)`,
+      `template ${JSON.stringify(variant.file)}: a string method applied to a block, a macro's output or a {% set %} capture changed the values in it, which Markdown templates keep apart until marked has run; use the filter of the same purpose (truncate, replace, upper, …), or apply the method to each value instead`,
       { details: { template: variant.file } },
     );
   }

@@ -1,6 +1,6 @@
 import nunjucks from 'nunjucks';
 import type { MarkdownValuePlaceholders } from './markdown-value-placeholders.js';
-import { addPlaceholderCaseFilters } from './placeholder-case-filters.js';
+import { addPlaceholderAwareFilters } from './placeholder-aware-filters.js';
 import type { TemplateDirectory } from './template-directory.js';
 import { TemplateLoader } from './template-loader.js';
 
@@ -83,6 +83,6 @@ export function createTemplateEnvironments(
   for (const name of ESCAPE_FILTERS) {
     markdownHtml.addFilter(name, writeEscaped(name === 'forceescape'));
   }
-  addPlaceholderCaseFilters(markdownHtml, placeholders);
+  addPlaceholderAwareFilters(markdownHtml, placeholders);
   return { text, html: createEnvironment(directory, options, true), markdownHtml };
 }

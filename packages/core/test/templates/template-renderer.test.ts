@@ -339,6 +339,26 @@ describe('layouts, extends, include and macros', () => {
     );
   });
 
+  it('renders {{ super() }} in a child block, over two levels, in every kind', async () => {
+    const dir = await templateDir({
+      'base.html': '{% block b %}<i>base {{ v }}</i>{% endblock %}',
+      'mid.html': '{% extends "base.html" %}{% block b %}mid {{ super() }}{% endblock %}',
+      'page.html': '{% extends "mid.html" %}{% block b %}{{ super() }} page{% endblock %}',
+      'base.txt': '{% block b %}base {{ v }}{% endblock %}',
+      'note.txt': '{% extends "base.txt" %}{% block b %}{{ super() }}, note{% endblock %}',
+      'base.md': 'Hello\n\n{% block footer %}Thanks, **{{ v }}**{% endblock %}',
+      'mail.md':
+        '{% extends "base.md" %}{% block footer %}{{ super() }}\n\nP.S. {{ ps }}{% endblock %}',
+    });
+    const render = createTemplateRenderer({ dir });
+    expect((await render('page.html', { v: '<x>' })).html).toBe('mid <i>base &lt;x&gt;</i> page');
+    expect((await render('note.txt', { v: '<x>' })).text).toBe('base <x>, note');
+    expect(await render('mail.md', { v: '<x>', ps: '**bye**' })).toEqual({
+      html: '<p>Hello</p>\n<p>Thanks, <strong>&lt;x&gt;</strong></p>\n<p>P.S. **bye**</p>\n',
+      text: 'Hello\n\nThanks, **<x>**\n\nP.S. **bye**',
+    });
+  });
+
   it('refuses a layout in front matter of a non-Markdown template', async () => {
     const dir = await templateDir({ ...files, 'bad.html': '---\nlayout: layout.html\n---\n<p/>' });
     const error = await renderError(createTemplateRenderer({ dir })('bad', context));
@@ -611,28 +631,91 @@ describe('escaping', () => {
       );
     });
 
-    it('leaves other filters over a block or macro output as nunjucks has them, values inert', async () => {
+    it('keeps a macro through trim as Markdown, values inert', async () => {
       const rendered = await render(
         [
           '{% macro m(n) %}**x** <b>{{ n }}</b>{% endmacro %}',
-          '{{ m(v) | trim }} / {{ m(v) | striptags }} / {{ m(v) | trim | safe }}',
+          '{{ m(v) | trim }} / {{ m(v) | trim | safe }}',
         ].join('\n'),
         { v: '<img src=x onerror=alert(1)>' },
       );
       const value = '&lt;img src=x onerror=alert(1)&gt;';
       expect(rendered.html).toBe(
-        `<p><strong>x</strong> <b>${value}</b> / <strong>x</strong> ${value} / <strong>x</strong> <b>${value}</b></p>\n`,
+        `<p><strong>x</strong> <b>${value}</b> / <strong>x</strong> <b>${value}</b></p>\n`,
       );
     });
 
-    it('refuses a filter that cuts values in a block apart, instead of sending what is left', async () => {
-      const error = await renderError(
-        render('{% filter truncate(16, true) %}Hello {{ name }}, welcome{% endfilter %}', {
-          name: 'Ada',
-        }),
+    it('gives a filter over a block the text with its values in, as the text part', async () => {
+      const rendered = await render(
+        '{% filter truncate(16, true) %}Hello {{ name }}, welcome{% endfilter %}',
+        { name: 'Ada' },
       );
-      expect(error.code).toBe('TEMPLATE_RENDER');
-      expect(error.message).toContain('changed the values in it');
+      expect(rendered).toEqual({
+        html: '<p>Hello Ada, welco...</p>\n',
+        text: 'Hello Ada, welco...',
+      });
+    });
+
+    // The HTML part reads as the text part does, whatever random letters a placeholder has.
+    it('gives filters that read text the values of captures, macros and | e', async () => {
+      const cases: Array<[string, Record<string, unknown>, string]> = [
+        [
+          '{% set p %}{{ user }} said: {{ said }}{% endset %}{{ p | truncate(30) }}',
+          { user: 'Ada', said: 'This is a long comment about it' },
+          'Ada said: This is a long...',
+        ],
+        [
+          '{% set c %}Welcome {{ n }}{% endset %}{{ c | replace("e", "E") }}',
+          { n: 'Jee' },
+          'WElcomE JEE',
+        ],
+        [
+          '{% set c %}Hi {{ v }}{% endset %}{{ c | replace("Hi", "Hello") }}',
+          { v: 'Hi' },
+          'Hello Hello',
+        ],
+        [
+          '{% set c %}{{ v }}{% endset %}{{ c | wordcount }} / {{ c | length }}',
+          { v: 'a b c' },
+          '3 / 5',
+        ],
+        ['{% set c %}Hi {{ v }}{% endset %}{{ c | striptags }}', { v: '<i>x</i>' }, 'Hi x'],
+        ['{{ v | e | truncate(12) }}', { v: 'Alexander the Great' }, 'Alexander...'],
+        ['{{ v | e | first }}{{ v | e | length }}', { v: 'Ada' }, 'A3'],
+        ['{{ [b | e, a | e] | sort | join(" ") }}', { a: 'ant', b: 'bee' }, 'ant bee'],
+      ];
+      for (const [source, context, words] of cases) {
+        for (let renderer = 0; renderer < 8; renderer += 1) {
+          expect(await render(source, context)).toEqual({ html: `<p>${words}</p>\n`, text: words });
+        }
+      }
+    });
+
+    it('URL-encodes the values of a capture or an escaped value through | urlencode', async () => {
+      const rendered = await render(
+        [
+          '{% set q %}{{ first }} {{ last }}{% endset %}',
+          '[a](https://x.example/?name={{ q | urlencode }}) [b](https://x.example/?q={{ last | e | urlencode }})',
+        ].join(''),
+        { first: 'Ada', last: 'L&role=admin#top' },
+      );
+      const encoded = 'L%26role%3Dadmin%23top';
+      expect(rendered.html).toBe(
+        `<p><a href="https://x.example/?name=Ada%20${encoded}">a</a> <a href="https://x.example/?q=${encoded}">b</a></p>\n`,
+      );
+    });
+
+    it('breaks the lines of values through nl2br, values inert', async () => {
+      const rendered = await render('{{ v | e | nl2br }}', { v: '<b>one</b>\ntwo' });
+      expect(rendered.html).toBe('<p>&lt;b&gt;one&lt;/b&gt;<br />\ntwo</p>\n');
+    });
+
+    it('writes numbers as they are, so that they can number a list', async () => {
+      const rendered = await render(
+        '{% for item in items %}\n{{ loop.index }}. {{ item }}\n{% endfor %}',
+        { items: ['a', '**b**'] },
+      );
+      expect(rendered.html).toBe('<ol>\n<li>a</li>\n<li>**b**</li>\n</ol>\n');
     });
 
     it('refuses a string method that cuts values apart, instead of sending what is left', async () => {
@@ -640,7 +723,7 @@ describe('escaping', () => {
         render('{% set x %}Hello {{ name }}{% endset %}{{ x.slice(0, 14) }}', { name: 'Ada' }),
       );
       expect(error.code).toBe('TEMPLATE_RENDER');
-      expect(error.message).toContain('apply it to each value instead');
+      expect(error.message).toContain('use the filter of the same purpose');
     });
   });
 
