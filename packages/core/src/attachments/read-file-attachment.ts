@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
+import { type FileHandle, open, readlink, realpath, stat } from 'node:fs/promises';
 import { AttachmentError } from '../errors.js';
 import {
   isInsideDirectory,
@@ -80,7 +80,28 @@ function sizeNotKnown(field: string, path: string, size: number): AttachmentErro
   );
 }
 
-async function realPathOf(path: string, context: ReadFileContext): Promise<string> {
+// Whether the file `handle` opened lies inside `realDirs`. O_NOFOLLOW guards only the last
+// component of the real path: a directory on the way swapped for a symlink after the
+// path was checked is followed. Linux names the file opened in /proc/self/fd; elsewhere,
+// the file at the real path, resolved again, must be the one opened.
+async function openedInside(
+  handle: FileHandle,
+  opened: Stats,
+  realPath: string,
+  realDirs: readonly string[],
+): Promise<boolean> {
+  const named = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+  if (named !== undefined) return realDirs.some((dir) => isInsideDirectory(named, dir));
+  const again = await realpath(realPath).catch(() => undefined);
+  if (again === undefined || !realDirs.some((dir) => isInsideDirectory(again, dir))) return false;
+  const there = await stat(again).catch(() => undefined);
+  return there?.dev === opened.dev && there.ino === opened.ino;
+}
+
+async function realPathOf(
+  path: string,
+  context: ReadFileContext,
+): Promise<{ realPath: string; realDirs: string[] | undefined }> {
   const { field, allowedDirs } = context;
   const realDirs = allowedDirs === undefined ? undefined : await realAllowedDirs(allowedDirs);
   let realPath: string;
@@ -97,7 +118,7 @@ async function realPathOf(path: string, context: ReadFileContext): Promise<strin
   if (realDirs !== undefined && !realDirs.some((dir) => isInsideDirectory(realPath, dir))) {
     throw pathNotAllowed(field, path);
   }
-  return realPath;
+  return { realPath, realDirs };
 }
 
 /**
@@ -110,7 +131,7 @@ export async function readFileAttachment(
   context: ReadFileContext,
 ): Promise<FileAttachmentFacts> {
   const { field, claim } = context;
-  const realPath = await realPathOf(path, context);
+  const { realPath, realDirs } = await realPathOf(path, context);
   const checked = await stat(realPath).catch((error: unknown) => {
     throw notFound(field, path, error);
   });
@@ -129,6 +150,9 @@ export async function readFileAttachment(
         { details: { field, path, reason: 'replaced' } },
       );
     }
+    if (realDirs !== undefined && !(await openedInside(handle, opened, realPath, realDirs))) {
+      throw pathNotAllowed(field, path);
+    }
     const { size } = checked;
     const head = new Uint8Array(Math.min(MAGIC_BYTES_LENGTH, size));
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
@@ -136,6 +160,9 @@ export async function readFileAttachment(
       throw sizeNotKnown(field, path, size);
     }
     return { realPath, dev: opened.dev, ino: opened.ino, size, head };
+  } catch (error) {
+    // A read can fail where the open did not (EIO on a disk, EINVAL from a /proc file).
+    throw error instanceof AttachmentError ? error : notFound(field, path, error);
   } finally {
     await handle.close();
   }

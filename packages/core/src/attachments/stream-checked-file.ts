@@ -55,7 +55,9 @@ export async function* streamCheckedFile(
   });
   let streaming = false;
   try {
-    const { dev, ino } = await handle.stat();
+    const { dev, ino } = await handle.stat().catch((error: unknown) => {
+      throw cannotRead(filename, error);
+    });
     if (dev !== file.dev || ino !== file.ino) {
       throw new AttachmentError(
         'ATTACHMENT_NOT_FOUND',
@@ -67,7 +69,11 @@ export async function* streamCheckedFile(
     streaming = true;
     // The stream closes the handle when it ends, fails or is abandoned.
     const stream = handle.createReadStream({ start: 0, end: size - 1, highWaterMark: CHUNK_BYTES });
-    yield* readStreamSource(() => stream, size, filename);
+    try {
+      yield* readStreamSource(() => stream, size, filename);
+    } catch (error) {
+      throw error instanceof AttachmentError ? error : cannotRead(filename, error);
+    }
   } finally {
     if (!streaming) await handle.close();
   }

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -27,6 +27,19 @@ async function expectRefused(
   if (field !== undefined) expect(error.details.field).toBe(field);
   return error;
 }
+
+// Swaps <base>/allowed/sub for a symlink to <base>/outside and back, as fast as it can.
+const SWAP_DIRECTORY_FOR_SYMLINK = `
+const { renameSync, symlinkSync, unlinkSync } = require('node:fs');
+const base = process.argv[1];
+for (;;) {
+  try {
+    renameSync(base + '/allowed/sub', base + '/allowed/sub-real');
+    symlinkSync(base + '/outside', base + '/allowed/sub');
+    unlinkSync(base + '/allowed/sub');
+    renameSync(base + '/allowed/sub-real', base + '/allowed/sub');
+  } catch {}
+}`;
 
 const toLoopback: AttachmentLookup = async () => [{ address: '127.0.0.1', family: 4 }];
 
@@ -422,6 +435,22 @@ describe('hostile files', () => {
     expect(error.details.fileType).toBe('character device');
   });
 
+  // /proc/self/mem opens but cannot be read at offset 0 (EIO), like a failing disk.
+  it('refuses a file whose read fails with a typed error, as it does an open', async () => {
+    const error = await expectRefused(['/proc/self/mem'], 'ATTACHMENT_NOT_FOUND');
+    expect(error.details.reason).toBe('EIO');
+    const mailer = createMailer({ from: 'a@example.com', backend: testBackend(), queue: false });
+    const result = await mailer.send({
+      to: 'b@example.com',
+      subject: 'S',
+      text: 'T',
+      attachments: ['/proc/self/mem'],
+      failSilently: true,
+    });
+    expect(result.ok ? undefined : result.error.code).toBe('ATTACHMENT_NOT_FOUND');
+    await mailer.close();
+  });
+
   const allowed = (): AttachmentOptions => ({ allowedDirs: [join(dir, 'allowed')] });
 
   it('refuses a ../ escape from the allowed directory', async () => {
@@ -455,6 +484,45 @@ describe('hostile files', () => {
   it('does not reveal whether a file outside the allowed directories exists', async () => {
     await expectRefused(['/etc/passwd'], 'ATTACHMENT_PATH_NOT_ALLOWED', allowed());
     await expectRefused(['/etc/no-such-file'], 'ATTACHMENT_PATH_NOT_ALLOWED', allowed());
+  });
+
+  // O_NOFOLLOW guards only the file's own name: a directory on the way swapped for a
+  // symlink between the check of the real path and the open was followed (about one
+  // resolution in 600 went outside while another process swapped it back and forth).
+  it('never resolves a file outside while a directory on the way is swapped for a symlink', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'mailroom-swap-'));
+    await mkdir(join(base, 'allowed', 'sub'), { recursive: true });
+    await mkdir(join(base, 'outside'));
+    await writeFile(join(base, 'allowed', 'sub', 'f.txt'), 'inside');
+    await writeFile(join(base, 'outside', 'f.txt'), 'secret');
+    const outside = await stat(join(base, 'outside', 'f.txt'));
+    const swapper = spawn(process.execPath, ['-e', SWAP_DIRECTORY_FOR_SYMLINK, base], {
+      stdio: 'ignore',
+    });
+    const outcomes = new Map<string, number>();
+    try {
+      const until = Date.now() + 2_000;
+      while (Date.now() < until) {
+        const outcome = await resolveAttachments([join(base, 'allowed', 'sub', 'f.txt')], {
+          allowedDirs: [join(base, 'allowed')],
+        }).then(
+          ([attachment]) =>
+            attachment?.source.kind === 'file' && attachment.source.ino === outside.ino
+              ? 'outside'
+              : 'inside',
+          (error: { code?: string }) => error.code ?? 'thrown',
+        );
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+    } finally {
+      swapper.kill();
+      await rm(base, { recursive: true, force: true });
+    }
+    expect(outcomes.get('ATTACHMENT_PATH_NOT_ALLOWED')).toBeGreaterThan(0);
+    expect(outcomes.get('outside')).toBeUndefined();
+    for (const outcome of outcomes.keys()) {
+      expect(['inside', 'ATTACHMENT_NOT_FOUND', 'ATTACHMENT_PATH_NOT_ALLOWED']).toContain(outcome);
+    }
   });
 
   it('refuses a file over maxBytes from its size, and a message over maxTotalBytes', async () => {
