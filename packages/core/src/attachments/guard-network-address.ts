@@ -10,7 +10,6 @@ export type NonPublicAddressKind =
   | 'private'
   | 'link-local'
   | 'carrier-grade-nat'
-  | 'ipv4-mapped'
   | 'documentation'
   | 'benchmarking'
   | 'reserved';
@@ -55,13 +54,14 @@ const IPV4 = table([
 
 // IPv6 is checked as an allow-list: only global unicast (2000::/3) can be public,
 // minus the special blocks inside it. 64:ff9b::/96 (NAT64) is judged by the IPv4
-// address it embeds, so IPv6-only networks with DNS64 keep working.
+// address it embeds, so IPv6-only networks with DNS64 keep working; so is an
+// IPv4-mapped address (::ffff:0:0/96), which a connection reaches as that IPv4 address.
 const NAT64 = parseIpRange('64:ff9b::/96') as IpRange;
+const IPV4_MAPPED = parseIpRange('::ffff:0:0/96') as IpRange;
 const GLOBAL_UNICAST = parseIpRange('2000::/3') as IpRange;
 const IPV6 = table([
   ['::/128', 'unspecified'],
   ['::1/128', 'loopback'],
-  ['::ffff:0:0/96', 'ipv4-mapped'],
   ['64:ff9b:1::/48', 'private'],
   ['fc00::/7', 'private'],
   ['fe80::/10', 'link-local'],
@@ -77,7 +77,9 @@ const IPV6 = table([
 /** Classifies an address: undefined for a public unicast address, else what it is. */
 export function classifyAddress(address: IpBytes): NonPublicAddressKind | undefined {
   if (address.length === 4) return IPV4.find(({ range }) => isInIpRange(address, range))?.kind;
-  if (isInIpRange(address, NAT64)) return classifyAddress(address.subarray(12));
+  if (isInIpRange(address, NAT64) || isInIpRange(address, IPV4_MAPPED)) {
+    return classifyAddress(address.subarray(12));
+  }
   const special = IPV6.find(({ range }) => isInIpRange(address, range))?.kind;
   if (special !== undefined) return special;
   return isInIpRange(address, GLOBAL_UNICAST) ? undefined : 'reserved';
@@ -93,12 +95,15 @@ export function refusedAddressKind(
 ): NonPublicAddressKind | undefined {
   const kind = classifyAddress(address);
   if (kind === undefined) return undefined;
-  // An IPv4-mapped address reaches the IPv4 address it embeds (::ffff:0.0.0.0 the local host).
-  const embedded = kind === 'ipv4-mapped' ? classifyAddress(address.subarray(12)) : undefined;
-  if (embedded !== undefined && NEVER_ALLOWED.has(embedded)) return embedded;
   if (NEVER_ALLOWED.has(kind) || policy === false) return kind;
   if (policy === true) return undefined;
-  return policy.some((range) => isInIpRange(address, range)) ? undefined : kind;
+  // A listed IPv4 range admits the IPv4-mapped form of its addresses too.
+  const mapped = isInIpRange(address, IPV4_MAPPED) ? address.subarray(12) : undefined;
+  return policy.some(
+    (range) => isInIpRange(address, range) || (mapped !== undefined && isInIpRange(mapped, range)),
+  )
+    ? undefined
+    : kind;
 }
 
 /**

@@ -90,8 +90,9 @@ describe('classifyAddress', () => {
     ['255.255.255.255', 'broadcast'],
     ['::', 'unspecified'],
     ['::1', 'loopback'],
-    ['::ffff:8.8.8.8', 'ipv4-mapped'],
-    ['::ffff:127.0.0.1', 'ipv4-mapped'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:169.254.169.254', 'link-local'],
     ['::127.0.0.1', 'reserved'],
     ['64:ff9b::7f00:1', 'loopback'],
     ['64:ff9b:1::1', 'private'],
@@ -119,6 +120,7 @@ describe('classifyAddress', () => {
     '2606:4700:4700::1111',
     '2a00:1450:4001:80b::200e',
     '64:ff9b::808:808',
+    '::ffff:93.184.216.34',
   ])('%s is public', (address) => {
     expect(classifyAddress(bytes(address))).toBeUndefined();
   });
@@ -156,7 +158,9 @@ describe('refusedAddressKind', () => {
     expect(refusedAddressKind(bytes('192.168.7.200'), ranges)).toBeUndefined();
     expect(refusedAddressKind(bytes('127.0.0.2'), ranges)).toBe('loopback');
     expect(refusedAddressKind(bytes('192.168.8.1'), ranges)).toBe('private');
-    expect(refusedAddressKind(bytes('::ffff:127.0.0.1'), ranges)).toBe('ipv4-mapped');
+    // The IPv4-mapped form of a listed address reaches that address, and only it.
+    expect(refusedAddressKind(bytes('::ffff:127.0.0.1'), ranges)).toBeUndefined();
+    expect(refusedAddressKind(bytes('::ffff:127.0.0.2'), ranges)).toBe('loopback');
     expect(refusedAddressKind(bytes('8.8.8.8'), ranges)).toBeUndefined();
   });
 });
