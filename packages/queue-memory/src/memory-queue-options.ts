@@ -10,6 +10,9 @@ export interface MemoryQueueOptions {
   backoffMs?: number;
   /** Longest backoff, in ms. Default 60 000. */
   maxBackoffMs?: number;
-  /** How long `close()` waits for queued work before giving it up, in ms. Default 10 000. */
+  /**
+   * How long `close()` waits for queued work (delayed jobs and retries due by then) before
+   * giving it up, in ms; deliveries under way are waited for whatever it is. Default 10 000.
+   */
   closeTimeoutMs?: number;
 }

@@ -44,7 +44,8 @@ export class MemoryQueue implements QueueAdapter {
   readonly #maxBackoffMs: number;
   readonly #closeTimeoutMs: number;
   readonly #ready = new Map<EmailPriority, Entry[]>(PRIORITY_ORDER.map((p) => [p, []]));
-  readonly #timers = new Map<NodeJS.Timeout, Entry>();
+  // Delayed jobs and retries, with when each is due.
+  readonly #timers = new Map<NodeJS.Timeout, { entry: Entry; dueAt: number }>();
   readonly #pendingKeys = new Set<string>();
   readonly #finishedKeys = new Map<string, { failed?: MailroomError }>();
   readonly #idle: Array<() => void> = [];
@@ -131,7 +132,7 @@ export class MemoryQueue implements QueueAdapter {
       if (delayMs > step) this.#schedule(entry, delayMs - step);
       else this.#push(entry);
     }, step);
-    this.#timers.set(timer, entry);
+    this.#timers.set(timer, { entry, dueAt: Date.now() + delayMs });
   }
 
   #next(): Entry | undefined {
@@ -214,9 +215,12 @@ export class MemoryQueue implements QueueAdapter {
   }
 
   /**
-   * Stops taking jobs and waits up to `closeTimeoutMs` for queued work (delayed jobs and
-   * retries included, those that come due before then too). Whatever is left then is
-   * reported `failed` and dropped. Every call resolves when the close is done.
+   * Stops taking jobs and waits up to `closeTimeoutMs` for queued work: delayed jobs and
+   * retries that come due before then too. Work due later is reported `failed` and
+   * dropped at once, and whatever is still queued at the deadline then. Deliveries
+   * already under way are waited for (the backend's own timeouts bound them), so that
+   * each is reported `sent` or `failed` before the close resolves. Every call resolves
+   * when the close is done.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -225,7 +229,9 @@ export class MemoryQueue implements QueueAdapter {
 
   async #close(): Promise<void> {
     this.#closed = true;
-    this.#closeDeadline = Date.now() + this.#closeTimeoutMs;
+    const deadline = Date.now() + this.#closeTimeoutMs;
+    this.#closeDeadline = deadline;
+    this.#abandon(deadline);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.drain(),
@@ -234,19 +240,33 @@ export class MemoryQueue implements QueueAdapter {
       }),
     ]);
     clearTimeout(timer);
-    const abandoned = [...this.#timers.values(), ...[...this.#ready.values()].flat()];
-    for (const timerHandle of this.#timers.keys()) clearTimeout(timerHandle);
-    this.#timers.clear();
-    for (const list of this.#ready.values()) list.length = 0;
-    for (const entry of abandoned) {
-      this.#context?.events.failed(
-        entry.job,
-        new QueueError(
-          'QUEUE_UNAVAILABLE',
-          `memory queue ${this.name} closed before this email was delivered`,
-        ),
-      );
+    this.#abandon(Number.NEGATIVE_INFINITY);
+    // Left: deliveries under way. Their retries are past the deadline, so none is queued.
+    await this.drain();
+  }
+
+  // Drops the delayed jobs and retries due at or after `dueFrom`, and, once nothing more
+  // is waited for (`dueFrom` of -Infinity), the jobs ready to run, reporting each failed.
+  #abandon(dueFrom: number): void {
+    const abandoned: Entry[] = [];
+    for (const [timer, { entry, dueAt }] of this.#timers) {
+      if (dueAt < dueFrom) continue;
+      clearTimeout(timer);
+      this.#timers.delete(timer);
+      abandoned.push(entry);
     }
+    if (dueFrom === Number.NEGATIVE_INFINITY) {
+      for (const list of this.#ready.values()) abandoned.push(...list.splice(0));
+    }
+    for (const entry of abandoned) {
+      const error = new QueueError(
+        'QUEUE_UNAVAILABLE',
+        `memory queue ${this.name} closed before this email was delivered`,
+      );
+      this.#finish(entry, error);
+      this.#context?.events.failed(entry.job, error);
+    }
+    this.#notifyIfIdle();
   }
 }
 

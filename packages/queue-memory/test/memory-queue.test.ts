@@ -241,6 +241,27 @@ describe('memory queue', () => {
     expect(failed.map((f) => f.error.code)).toEqual(['QUEUE_UNAVAILABLE']);
   });
 
+  it('close() fails at once what comes due after its deadline, instead of waiting it out', async () => {
+    const { mailer, events } = await setup({}, { closeTimeoutMs: 60_000 });
+    await mailer.send(email(1, { delay: 60 * 60_000 }));
+    const closed = await Promise.race([
+      mailer.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting')),
+    ]);
+    expect(closed).toBe('closed');
+    expect(events.map(([name]) => name)).toEqual(['queued', 'failed']);
+  });
+
+  it('close() waits for a delivery under way past its deadline, which is reported sent', async () => {
+    const { sink, mailer, events } = await setup({ dataDelayMs: 400 }, { closeTimeoutMs: 50 });
+    const sending = new Promise((resolve) => mailer.on('sending', resolve));
+    await mailer.send(email(1));
+    await sending;
+    await mailer.close();
+    expect(sink.messages).toHaveLength(1);
+    expect(events.map(([name]) => name)).toEqual(['queued', 'sending', 'sent']);
+  });
+
   it('resolves every close() only once queued work is delivered', async () => {
     const { sink, mailer } = await setup({ dataDelayMs: 50 }, { concurrency: 1 });
     for (let n = 0; n < 3; n += 1) await mailer.send(email(n));
