@@ -1,6 +1,7 @@
 import type { DeliveryInfo, EmailBackend, ResolvedMessage } from '@mailroom/core';
 import { ConfigError, DeliveryError, toMailOptions } from '@mailroom/core';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { attachmentFailureOf } from './attachment-failure-of.js';
 import { classifySmtpError } from './classify-smtp-error.js';
 import { isStreamReread } from './is-stream-reread.js';
 import { parseSmtpUrl } from './parse-smtp-url.js';
@@ -71,7 +72,11 @@ export class SmtpBackend implements EmailBackend {
     });
   }
 
-  /** Delivers one message; throws a classified {@link DeliveryError} on failure. */
+  /**
+   * Delivers one message; throws a classified {@link DeliveryError} on failure, or the
+   * {@link AttachmentError} of an attachment that could no longer be read (a file changed
+   * since it was checked), as every backend does.
+   */
   async send(message: ResolvedMessage): Promise<DeliveryInfo> {
     if (this.#closed) throw new DeliveryError('BACKEND_UNAVAILABLE', 'the SMTP backend is closed');
     try {
@@ -85,7 +90,7 @@ export class SmtpBackend implements EmailBackend {
         ...(typeof info.response === 'string' ? { response: info.response } : {}),
       };
     } catch (error) {
-      throw classifySmtpError(error);
+      throw attachmentFailureOf(error) ?? classifySmtpError(error);
     }
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -258,6 +258,49 @@ describe('a failing attachment sends nothing', () => {
     });
     await expect(sink.waitFor(1, 300)).rejects.toThrow('expected 1 messages, got 0');
     expect(sink.dataAttempts).toBe(0);
+  });
+
+  // nodemailer re-codes a part's stream error as ESTREAM; the backend gives it back its code.
+  it.each([
+    ['pooled', true],
+    ['not pooled', false],
+  ])('a file changed since it was checked, %s, with its attachment error', async (_, pool) => {
+    const sink = await startSmtpSink({ disableStartTls: true });
+    const smtp = smtpBackend({ host: sink.host, port: sink.port, pool });
+    let change = async () => {};
+    const mailer = createMailer({
+      from: 'sender@example.com',
+      queue: false,
+      backend: {
+        name: 'smtp',
+        async send(message) {
+          await change();
+          return smtp.send(message);
+        },
+        close: () => smtp.close(),
+      },
+    });
+    open.push(sink, mailer);
+    const file = join(dir, `changing-${pool}.bin`);
+    const cases: Array<[() => Promise<void>, string]> = [
+      [() => truncate(file, 10), 'ATTACHMENT_INVALID'],
+      [
+        () => writeFile(`${file}.new`, 'other').then(() => rename(`${file}.new`, file)),
+        'ATTACHMENT_NOT_FOUND',
+      ],
+    ];
+    for (const [changeFile, code] of cases) {
+      await writeFile(file, Buffer.alloc(300_000, 66));
+      change = changeFile;
+      const attempt = mailer.send({
+        to: 'alice@example.com',
+        subject: 'S',
+        text: 'x',
+        attachments: [file],
+      });
+      await expect(attempt).rejects.toMatchObject({ name: 'AttachmentError', code });
+    }
+    await expect(sink.waitFor(1, 300)).rejects.toThrow('expected 1 messages, got 0');
   });
 
   it('a URL to a private address when private networks are not allowed', async () => {
