@@ -1,7 +1,14 @@
 // POST /signup {"email": "...", "name": "..."} queues a welcome email and answers at
-// once; worker.js delivers it. While Redis is down the email is sent directly instead.
+// once; worker.js delivers it. While Redis is down it answers 503: the email carries an
+// idempotency key, which only the queue can honour, so it is not sent directly.
 import { createServer } from 'node:http';
-import { closeDefaultMailer, configureMail, sendEmail, ValidationError } from '@mailroom/core';
+import {
+  closeDefaultMailer,
+  configureMail,
+  QueueError,
+  sendEmail,
+  ValidationError,
+} from '@mailroom/core';
 import { bullmqQueue } from '@mailroom/queue-bullmq';
 import { backendFromEnv } from './backend.js';
 
@@ -46,11 +53,16 @@ async function signup(req, res) {
       // A retried request (double click, client retry) does not send a second email.
       idempotencyKey: `signup:${String(input.email).toLowerCase()}`,
     });
-    // status: 'queued' (mode 'queue'), or 'sent' (mode 'sync') while Redis is down.
     reply(res, 202, result);
   } catch (error) {
     if (error instanceof ValidationError) {
       return reply(res, 400, { error: error.code, message: error.message });
+    }
+    // A keyed email is not sent directly while the queue is away: that could send it
+    // twice. The client tries again later, with the same key.
+    if (error instanceof QueueError && error.code === 'QUEUE_UNAVAILABLE') {
+      res.setHeader('retry-after', '5');
+      return reply(res, 503, { error: error.code, message: error.message });
     }
     console.error(error);
     reply(res, 500, { error: 'could not send the welcome email' });

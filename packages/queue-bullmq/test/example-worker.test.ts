@@ -68,6 +68,14 @@ describe('examples/worker', () => {
     expect(sink.messages[0]?.rcptTo).toEqual(['alice@example.com']);
     expect(worker.lines.filter((l) => l.startsWith('sent '))).toHaveLength(1);
 
+    // A keyed email is not sent directly while Redis is away: the client is told to retry.
+    await redis.kill();
+    const whileDown = await signup('bob@example.com');
+    expect(whileDown.status).toBe(503);
+    expect(whileDown.headers.get('retry-after')).toBe('5');
+    expect(await whileDown.json()).toMatchObject({ error: 'QUEUE_UNAVAILABLE' });
+    expect(sink.messages).toHaveLength(1);
+
     server.child.kill('SIGTERM');
     worker.child.kill('SIGTERM');
     expect(await Promise.all([server.exited, worker.exited])).toEqual([0, 0]);
