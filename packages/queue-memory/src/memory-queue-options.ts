@@ -12,7 +12,7 @@ export interface MemoryQueueOptions {
   maxBackoffMs?: number;
   /**
    * How long `close()` waits for queued work (delayed jobs and retries due by then) before
-   * giving it up, in ms; deliveries under way are waited for whatever it is. Default 10 000.
+   * giving it up, in ms; a delivery under way then is given as long again. Default 10 000.
    */
   closeTimeoutMs?: number;
 }

@@ -217,10 +217,11 @@ export class MemoryQueue implements QueueAdapter {
   /**
    * Stops taking jobs and waits up to `closeTimeoutMs` for queued work: delayed jobs and
    * retries that come due before then too. Work due later is reported `failed` and
-   * dropped at once, and whatever is still queued at the deadline then. Deliveries
-   * already under way are waited for (the backend's own timeouts bound them), so that
-   * each is reported `sent` or `failed` before the close resolves. Every call resolves
-   * when the close is done.
+   * dropped at once, and whatever is still queued at the deadline then. A delivery
+   * under way at the deadline is given as long again, so that it is reported `sent` or
+   * `failed` before the close resolves; one that outlasts that too (a backend without
+   * timeouts) is left running, and reported when it ends. Every call resolves when the
+   * close is done.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -232,17 +233,21 @@ export class MemoryQueue implements QueueAdapter {
     const deadline = Date.now() + this.#closeTimeoutMs;
     this.#closeDeadline = deadline;
     this.#abandon(deadline);
+    await this.#drainWithin(this.#closeTimeoutMs);
+    this.#abandon(Number.NEGATIVE_INFINITY);
+    // Left: deliveries under way, whose retries are past the deadline and not queued.
+    await this.#drainWithin(this.#closeTimeoutMs);
+  }
+
+  async #drainWithin(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.drain(),
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.#closeTimeoutMs);
+        timer = setTimeout(resolve, ms);
       }),
     ]);
     clearTimeout(timer);
-    this.#abandon(Number.NEGATIVE_INFINITY);
-    // Left: deliveries under way. Their retries are past the deadline, so none is queued.
-    await this.drain();
   }
 
   // Drops the delayed jobs and retries due at or after `dueFrom`, and, once nothing more

@@ -69,10 +69,16 @@ export async function* streamCheckedFile(
     streaming = true;
     // The stream closes the handle when it ends, fails or is abandoned.
     const stream = handle.createReadStream({ start: 0, end: size - 1, highWaterMark: CHUNK_BYTES });
+    // Only the file's own read errors are the attachment's; one its reader destroys the
+    // stream with (a dropped connection) is passed on as it is.
+    let readFailure: unknown;
+    stream.on('error', (error) => {
+      readFailure ??= error;
+    });
     try {
       yield* readStreamSource(() => stream, size, filename);
     } catch (error) {
-      throw error instanceof AttachmentError ? error : cannotRead(filename, error);
+      throw error === readFailure ? cannotRead(filename, error) : error;
     }
   } finally {
     if (!streaming) await handle.close();

@@ -361,7 +361,7 @@ export class Mailer {
 
   /**
    * Stops accepting emails, waits for sends already under way, lets the queue finish
-   * in-process work (the memory queue drains within its deadline), and closes the queue
+   * in-process work (the memory queue within its close deadline), and closes the queue
    * and backend connections. Safe to call more than once: every call resolves when the
    * close is done.
    */

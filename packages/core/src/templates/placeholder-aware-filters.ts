@@ -87,9 +87,11 @@ const textOf = (input: unknown): string =>
  *
  * - case filters and `nl2br` change text and values apart, writing values anew as values,
  *   so the output keeps its Markdown;
- * - filters that read text (`truncate`, `replace`, `length`, `urlencode`, …) get the
- *   text with its values in, as in the text part, and their result is written as one
- *   value: the same words as the text part, inert, its Markdown shown as it is.
+ * - filters that read text (`truncate`, `replace`, `length`, `urlencode`, `sort`, …)
+ *   get the text with its values in, as in the text part. Their result is what the
+ *   filter makes of the output as written (placeholders and the author's markup) when
+ *   that reads the same; else it is written as one value, the same words as the text
+ *   part, inert, its Markdown shown as it is. Strings in a list result are values.
  */
 export function addPlaceholderAwareFilters(
   env: nunjucks.Environment,
@@ -127,14 +129,26 @@ export function addPlaceholderAwareFilters(
     if (Array.isArray(arg)) return arg.map(restore);
     return holdsValues(arg) ? placeholders.restore(String(arg)) : arg;
   };
+  const isText = (result: unknown): boolean =>
+    typeof result === 'string' || result instanceof SafeString;
+  // What the filter returned, read from values, written back as values: the strings in
+  // a list (sort, reverse, batch, list of a string's characters) too, which are raw.
+  const asValues = (result: unknown): unknown => {
+    if (Array.isArray(result)) return result.map(asValues);
+    return isText(result) ? new SafeString(placeholders.write(String(result))) : result;
+  };
   for (const name of TEXT_READING_FILTERS) {
     const filter = env.getFilter(name) as Filter;
     env.addFilter(name, function placeholderReading(this: unknown, ...args: unknown[]) {
       if (!args.some(holdsValues)) return filter.apply(this, args);
       const result = filter.apply(this, args.map(restore));
-      return typeof result === 'string' || result instanceof SafeString
-        ? new SafeString(placeholders.write(String(result)))
-        : result;
+      if (!isText(result)) return asValues(result);
+      // Over the placeholders, the filter keeps the author's markup (a macro's link
+      // through replace): that output is kept when it reads as the text part does.
+      const asWritten = filter.apply(this, args);
+      return isText(asWritten) && placeholders.restore(String(asWritten)) === String(result)
+        ? asWritten
+        : asValues(result);
     });
   }
 }

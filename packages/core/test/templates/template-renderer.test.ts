@@ -603,7 +603,8 @@ describe('escaping', () => {
     });
 
     // A value is taken for a cut placeholder only if it holds the renderer's random first
-    // eight characters: by chance once in 36^7 values, so these 2,048 go through.
+    // eight characters, by chance once in 36^7 values; nor is another renderer's whole
+    // placeholder taken for one of this renderer's.
     it('does not take values shaped like placeholders for cut ones', async () => {
       const author = await templateDir({ 'a.md': 'Reference: {{ ref }} and {{ other }}' });
       const renderRef = createTemplateRenderer({ dir: author });
@@ -611,7 +612,7 @@ describe('escaping', () => {
         Array.from({ length }, () => randomInt(36).toString(36)).join('');
       for (let round = 0; round < 1024; round += 1) {
         const ref = `0${base36(7)}`.toUpperCase();
-        const other = `0mrv${randomInt(0x10000).toString(16).padStart(4, '0')}n0x`;
+        const other = `0${base36(15)}n0x`;
         expect((await renderRef('a', { ref, other })).html).toBe(
           `<p>Reference: ${ref} and ${other}</p>\n`,
         );
@@ -689,6 +690,35 @@ describe('escaping', () => {
           expect(await render(source, context)).toEqual({ html: `<p>${words}</p>\n`, text: words });
         }
       }
+    });
+
+    it('keeps the values in a list a filter returns inert, a | safe after them too', async () => {
+      const sources = [
+        '{{ [v | e] | sort | join("<br>") | safe }}',
+        '{{ v | e | list | join | safe }}',
+        '{% set x %}{{ v }}{% endset %}{% for ch in x | list %}{{ ch | safe }}{% endfor %}',
+        '{% macro m() %}{{ caller() | list | join | safe }}{% endmacro %}{% call m() %}{{ v }}{% endcall %}',
+        '{% set s = [v | e, "z"] | reverse %}{{ s[1] | safe }}',
+        '{% for row in [v | e] | batch(1) %}{{ row[0] | safe }}{% endfor %}',
+      ];
+      for (const source of sources) {
+        expect((await render(source, { v: '<img src=x onerror=alert(1)>' })).html).toBe(
+          '<p>&lt;img src=x onerror=alert(1)&gt;</p>\n',
+        );
+      }
+    });
+
+    it("keeps the author's markup in a macro through replace and truncate", async () => {
+      const rendered = await render(
+        [
+          '{% macro go(u) %}<a href="{{ u }}">Go</a>{% endmacro %}',
+          '{% macro link(u) %}[Go]({{ u }}){% endmacro %}',
+          '{{ go(url) | replace("Go", "Click") }} {{ link(url) | truncate(100) }}',
+        ].join(''),
+        { url: 'https://x.example/?a=1&b=2' },
+      );
+      const href = 'https://x.example/?a=1&amp;b=2';
+      expect(rendered.html).toBe(`<p><a href="${href}">Click</a> <a href="${href}">Go</a></p>\n`);
     });
 
     it('URL-encodes the values of a capture or an escaped value through | urlencode', async () => {
