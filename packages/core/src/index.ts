@@ -65,6 +65,7 @@ export {
   toEmailJob,
 } from './queue/email-job-codec.js';
 export type {
+  EnqueuedJob,
   EnqueueOptions,
   QueueAdapter,
   QueueContext,

@@ -1,4 +1,10 @@
-import { type EmailJob, type EnqueueOptions, type QueueAdapter, QueueError } from '@mailroom/core';
+import {
+  type EmailJob,
+  type EnqueuedJob,
+  type EnqueueOptions,
+  type QueueAdapter,
+  QueueError,
+} from '@mailroom/core';
 import type { BullmqQueueOptions } from './bullmq-queue-options.js';
 import { toJobsOptions } from './job-options.js';
 import { jsonSizeUpperBound } from './json-size-bound.js';
@@ -74,7 +80,7 @@ export class BullmqQueue implements QueueAdapter {
    * carries a reference to each (see the README for their lifetime); `sizeLimit` still
    * counts them.
    */
-  async enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }> {
+  async enqueue(job: EmailJob, opts: EnqueueOptions): Promise<EnqueuedJob> {
     this.#assertOpen();
     this.#assertSize(job);
     const [stored] = await this.#store([{ job, opts }], ([entry], [readEarlierState]) =>
@@ -82,9 +88,9 @@ export class BullmqQueue implements QueueAdapter {
         .add((entry as JobEntry).job, (entry as JobEntry).opts, readEarlierState === true)
         .then((added) => [added]),
     );
-    const { id, earlierState } = stored as AddedJob;
-    if (earlierState === 'failed') await this.#refuseFailed(id);
-    return { id };
+    const added = stored as AddedJob;
+    if (added.earlierState === 'failed') await this.#refuseFailed(added.id);
+    return this.#enqueued(job, added);
   }
 
   /**
@@ -95,9 +101,9 @@ export class BullmqQueue implements QueueAdapter {
    */
   async enqueueMany(
     items: ReadonlyArray<{ job: EmailJob; opts: EnqueueOptions }>,
-  ): Promise<Array<{ id: string } | { error: QueueError }>> {
+  ): Promise<Array<EnqueuedJob | { error: QueueError }>> {
     this.#assertOpen();
-    const results: Array<{ id: string } | { error: QueueError }> = new Array(items.length);
+    const results: Array<EnqueuedJob | { error: QueueError }> = new Array(items.length);
     const accepted: number[] = [];
     items.forEach(({ job }, index) => {
       try {
@@ -112,11 +118,11 @@ export class BullmqQueue implements QueueAdapter {
       (entries, readEarlierState) => this.#producer.addMany(entries, readEarlierState),
     );
     await Promise.all(
-      stored.map(async ({ id, earlierState }, position) => {
+      stored.map(async (added, position) => {
         const index = accepted[position] as number;
         try {
-          if (earlierState === 'failed') await this.#refuseFailed(id);
-          results[index] = { id };
+          if (added.earlierState === 'failed') await this.#refuseFailed(added.id);
+          results[index] = await this.#enqueued((items[index] as { job: EmailJob }).job, added);
         } catch (error) {
           results[index] = { error: error as QueueError };
         }
@@ -169,6 +175,14 @@ export class BullmqQueue implements QueueAdapter {
         { details: { queue: this.name, scope: 'job', reason: 'too-large', size, limit } },
       );
     }
+  }
+
+  // An earlier job found under the id is the email that goes out: the result names it.
+  async #enqueued(job: EmailJob, added: AddedJob): Promise<EnqueuedJob> {
+    const { id, earlierState } = added;
+    if (earlierState === undefined || earlierState === 'unknown') return { id };
+    const stored = await this.#producer.storedEmail(id).catch(() => undefined);
+    return stored === undefined || stored.id === job.id ? { id } : { id, existing: stored };
   }
 
   /** Throws unless the failed job under `id` has gone meanwhile (the add then stored ours). */

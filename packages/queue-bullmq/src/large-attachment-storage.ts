@@ -102,7 +102,10 @@ export class LargeAttachmentStorage {
     // No earlier job was read (unkeyed) or found: the stored job is ours.
     const { earlierState } = added;
     if (refs.length === 0 || earlierState === undefined || earlierState === 'unknown') return;
-    const owner = await this.#producer.storedEmailId(added.id).catch(() => job.id);
+    const owner = await this.#producer.storedEmail(added.id).then(
+      (stored) => stored?.id,
+      () => job.id,
+    );
     if (owner !== job.id) await store.delete(refs).catch(() => undefined);
   }
 }

@@ -5,7 +5,12 @@ import { addAllJobs, addOneJob, type WriteJobs } from './job-writes.js';
 import { loadBullmq } from './load-bullmq.js';
 import { PostgresAttachmentContentStore } from './postgres-attachment-content-store.js';
 import { postgresRoleConfig } from './postgres-connection.js';
-import type { AddedJob, QueueProducer } from './queue-producer.js';
+import {
+  type AddedJob,
+  type QueueProducer,
+  type StoredEmail,
+  storedEmailOf,
+} from './queue-producer.js';
 import { type JobEntry, storeWithEarlierStates } from './store-with-earlier-states.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -180,9 +185,9 @@ export class PostgresProducer implements QueueProducer {
     return this.#content.store;
   }
 
-  async storedEmailId(jobId: string): Promise<string | undefined> {
+  async storedEmail(jobId: string): Promise<StoredEmail | undefined> {
     const job = await (await this.#open()).getJob(jobId);
-    return (job?.data as { id?: string } | undefined)?.id;
+    return job === undefined ? undefined : storedEmailOf(job.data);
   }
 
   async state(jobId: string): Promise<JobState | 'unknown'> {

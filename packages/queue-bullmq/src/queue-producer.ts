@@ -14,6 +14,18 @@ export interface AddedJob {
   earlierState?: JobState | 'unknown';
 }
 
+/** Which email a stored job delivers. */
+export interface StoredEmail {
+  id: string;
+  messageId: string;
+}
+
+/** Reads {@link StoredEmail} from a job's data, as BullMQ stores it. */
+export function storedEmailOf(data: unknown): StoredEmail | undefined {
+  const { id, messageId } = (data ?? {}) as { id?: unknown; messageId?: unknown };
+  return typeof id === 'string' && typeof messageId === 'string' ? { id, messageId } : undefined;
+}
+
 /** One datastore's side of {@link BullmqQueue}: Redis or PostgreSQL. */
 export interface QueueProducer {
   /** Whether a job could be stored now; answers within `timeoutMs`. */
@@ -39,8 +51,8 @@ export interface QueueProducer {
    * as `add` does). Throws `QUEUE_UNAVAILABLE` when it is not.
    */
   contentStore(): Promise<AttachmentContentStore>;
-  /** The email id (`EmailJob.id`) of the job stored under `jobId`, if any. */
-  storedEmailId(jobId: string): Promise<string | undefined>;
+  /** The email (`EmailJob.id` and `messageId`) of the job stored under `jobId`, if any. */
+  storedEmail(jobId: string): Promise<StoredEmail | undefined>;
   /** A stored job's state, `unknown` when there is none. */
   state(jobId: string): Promise<JobState | 'unknown'>;
   /** Why a stored job last failed, if it did. */

@@ -4,7 +4,12 @@ import type { Redis } from 'ioredis';
 import type { AttachmentContentStore } from './attachment-content-store.js';
 import { addAllJobs, addOneJob, type WriteJobs } from './job-writes.js';
 import { loadBullmq } from './load-bullmq.js';
-import type { AddedJob, QueueProducer } from './queue-producer.js';
+import {
+  type AddedJob,
+  type QueueProducer,
+  type StoredEmail,
+  storedEmailOf,
+} from './queue-producer.js';
 import type { RedisTarget } from './queue-target.js';
 import { RedisAttachmentContentStore } from './redis-attachment-content-store.js';
 import { openRedis } from './redis-connection.js';
@@ -177,11 +182,11 @@ export class RedisProducer implements QueueProducer {
     return (await this.#bullmq()).content;
   }
 
-  async storedEmailId(jobId: string): Promise<string | undefined> {
+  async storedEmail(jobId: string): Promise<StoredEmail | undefined> {
     // Large attachments are out of the job, so its data is small enough to read.
     const { queue } = await this.#bullmq();
     const data = await this.#client.hget(queue.toKey(jobId), 'data');
-    return data === null ? undefined : (JSON.parse(data) as { id?: string }).id;
+    return data === null ? undefined : storedEmailOf(JSON.parse(data));
   }
 
   async state(jobId: string): Promise<JobState | 'unknown'> {

@@ -106,9 +106,9 @@ describe('LargeAttachmentStorage when the add fails after the content was stored
     const content = new RedisAttachmentContentStore(client, {
       toKey: (type) => `bull:${name}:${type}`,
     });
-    const producer: Pick<QueueProducer, 'contentStore' | 'storedEmailId'> = {
+    const producer: Pick<QueueProducer, 'contentStore' | 'storedEmail'> = {
       contentStore: async () => content,
-      storedEmailId: async () => undefined,
+      storedEmail: async () => undefined,
     };
     return new LargeAttachmentStorage(name, producer as QueueProducer, {});
   }

@@ -248,7 +248,10 @@ describe.each([onRedis, onPostgres])('large attachments on $label', (store) => {
     const first = await jobWithAttachments('First');
     const again = await jobWithAttachments('Again', randomBytes(LARGE.length));
     expect(await queue.enqueue(first, enqueueOptions('invoice:1'))).toEqual({ id: 'invoice%3A1' });
-    expect(await queue.enqueue(again, enqueueOptions('invoice:1'))).toEqual({ id: 'invoice%3A1' });
+    expect(await queue.enqueue(again, enqueueOptions('invoice:1'))).toEqual({
+      id: 'invoice%3A1',
+      existing: { id: first.id, messageId: first.messageId },
+    });
     expect(await store.contentRefs(queue.name)).toEqual([`${first.id}:0`]);
     const { sink } = await deliverer(queue.name);
     await sink.waitFor(1);

@@ -97,9 +97,10 @@ describe('sendEmail through the BullMQ queue', () => {
     expect(first).toMatchObject({ status: 'queued', mode: 'queue' });
     expect(first).toMatchObject({ jobId: 'signup%3A42' });
     expect(again.ok && again.jobId).toBe('signup%3A42');
+    expect(again).toMatchObject({ id: first.id, messageId: first.messageId, duplicate: true });
     await sink.waitFor(1);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(sink.messages).toHaveLength(1);
+    expect(sink.messages.map((m) => m.parsed.messageId)).toEqual([first.messageId]);
 
     const away = `postgres://postgres@127.0.0.1:${await freePort()}/test`;
     const { mailer: direct } = mailerWith(sink, { postgres: away }, name);

@@ -172,7 +172,12 @@ describe('BullMQ queue on Redis', () => {
     for (const key of ['order:42', '42']) {
       const first = await queue.enqueue(job, enqueueOptions(key));
       const again = await queue.enqueue(await emailJob('Once again'), enqueueOptions(key));
-      expect(again.id).toBe(first.id);
+      // The email that goes out is the first one, and the result says which.
+      expect(again).toEqual({ id: first.id, existing: { id: job.id, messageId: job.messageId } });
+      const [inBatch] = await queue.enqueueMany([
+        { job: await emailJob('Once in a batch'), opts: enqueueOptions(key) },
+      ]);
+      expect(inBatch).toEqual(again);
     }
     const { sink } = await deliverer(queue.name);
     await sink.waitFor(2);
@@ -394,10 +399,11 @@ describe('BullMQ queue on Redis', () => {
     expect(await bull.getJobState('order%3A7')).toBe('failed');
     expect((await bull.getJob('order%3A7'))?.data.subject).toBe('Bounce');
 
-    // Completed: the same key returns the id, and the email is not sent again.
+    // Completed: the same key returns the id and the email sent, which is not sent again.
     const fineAgain = await emailJob('Fine again');
     expect(await queue.enqueue(fineAgain, enqueueOptions('order:8'))).toEqual({
       id: 'order%3A8',
+      existing: { id: fine.id, messageId: fine.messageId },
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sink.messages.map((m) => m.parsed.subject)).toEqual(['Fine']);

@@ -3,6 +3,7 @@ import {
   DeliveryError,
   type EmailJob,
   type EmailPriority,
+  type EnqueuedJob,
   type EnqueueOptions,
   MailroomError,
   type QueueAdapter,
@@ -15,6 +16,8 @@ import type { MemoryQueueOptions } from './memory-queue-options.js';
 
 // The longest delay one Node timer waits for.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+type QueuedEmail = NonNullable<EnqueuedJob['existing']>;
 
 interface Entry {
   job: EmailJob;
@@ -46,8 +49,9 @@ export class MemoryQueue implements QueueAdapter {
   readonly #ready = new Map<EmailPriority, Entry[]>(PRIORITY_ORDER.map((p) => [p, []]));
   // Delayed jobs and retries, with when each is due.
   readonly #timers = new Map<NodeJS.Timeout, { entry: Entry; dueAt: number }>();
-  readonly #pendingKeys = new Set<string>();
-  readonly #finishedKeys = new Map<string, { failed?: MailroomError }>();
+  // Idempotency keys, with the email each was first queued for.
+  readonly #pendingKeys = new Map<string, QueuedEmail>();
+  readonly #finishedKeys = new Map<string, QueuedEmail & { failed?: MailroomError }>();
   readonly #idle: Array<() => void> = [];
   #running = 0;
   #context: QueueContext | undefined;
@@ -78,8 +82,8 @@ export class MemoryQueue implements QueueAdapter {
     return !this.#closed && this.#context !== undefined;
   }
 
-  /** Queues a job; a job id seen before is not queued again. */
-  async enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }> {
+  /** Queues a job; a job id seen before is not queued again, and its email is returned. */
+  async enqueue(job: EmailJob, opts: EnqueueOptions): Promise<EnqueuedJob> {
     if (this.#closed || this.#context === undefined) {
       throw new QueueError(
         'QUEUE_UNAVAILABLE',
@@ -97,8 +101,11 @@ export class MemoryQueue implements QueueAdapter {
           { details: { queue: this.name, jobId: opts.jobId, state: 'failed' } },
         );
       }
-      if (finished !== undefined || this.#pendingKeys.has(opts.jobId)) return { id: opts.jobId };
-      this.#pendingKeys.add(opts.jobId);
+      const earlier = finished ?? this.#pendingKeys.get(opts.jobId);
+      if (earlier !== undefined) {
+        return { id: opts.jobId, existing: { id: earlier.id, messageId: earlier.messageId } };
+      }
+      this.#pendingKeys.set(opts.jobId, { id: job.id, messageId: job.messageId });
     }
     const entry: Entry = { job, id: opts.jobId, priority: opts.priority, attempt: 0, keyed };
     if (opts.delayMs > 0) this.#schedule(entry, opts.delayMs);
@@ -110,7 +117,8 @@ export class MemoryQueue implements QueueAdapter {
   #finish(entry: Entry, failed?: MailroomError): void {
     if (!entry.keyed) return;
     this.#pendingKeys.delete(entry.id);
-    this.#finishedKeys.set(entry.id, failed === undefined ? {} : { failed });
+    const email = { id: entry.job.id, messageId: entry.job.messageId };
+    this.#finishedKeys.set(entry.id, failed === undefined ? email : { ...email, failed });
     if (this.#finishedKeys.size > REMEMBERED_KEYS) {
       const oldest = this.#finishedKeys.keys().next().value;
       if (oldest !== undefined) this.#finishedKeys.delete(oldest);

@@ -159,13 +159,20 @@ describe('memory queue', () => {
   });
 
   it('delivers an idempotency key once', async () => {
-    const { sink, mailer, queue } = await setup();
+    const { sink, mailer, queue, events } = await setup();
     const first = await mailer.send(email(1, { idempotencyKey: 'order-42' }));
     const second = await mailer.send(email(1, { idempotencyKey: 'order-42' }));
     expect(first).toMatchObject({ status: 'queued', jobId: 'order-42' });
-    expect(second).toMatchObject({ status: 'queued', jobId: 'order-42' });
+    expect(first).not.toHaveProperty('duplicate');
+    // The repeat names the email that goes out, and queues nothing.
+    const { id, messageId } = first;
+    expect(second).toMatchObject({ status: 'queued', jobId: 'order-42', id, messageId });
+    expect(second).toMatchObject({ duplicate: true });
     await queue.drain();
-    expect(sink.messages).toHaveLength(1);
+    expect(sink.messages.map((m) => m.parsed.messageId)).toEqual([messageId]);
+    const third = await mailer.send(email(1, { idempotencyKey: 'order-42' }));
+    expect(third).toMatchObject({ id, messageId, duplicate: true });
+    expect(events.filter(([name]) => name === 'queued')).toHaveLength(1);
   });
 
   it('refuses to queue again an idempotency key whose job failed, instead of pretending', async () => {

@@ -207,7 +207,19 @@ export class Mailer {
   async #settle(prepared: Prepared, queue: string, outcome: EnqueueOutcome): Promise<SendSuccess> {
     const { id, messageId } = prepared.message;
     if (outcome.queued) {
-      const { jobId } = outcome;
+      const { jobId, existing } = outcome;
+      // Nothing new was queued: the result names the email that goes out.
+      if (existing !== undefined) {
+        return {
+          ok: true,
+          status: 'queued',
+          ...existing,
+          mode: 'queue',
+          queue,
+          jobId,
+          duplicate: true,
+        };
+      }
       this.#emit('queued', { id, messageId, queue, jobId });
       return { ok: true, status: 'queued', id, messageId, mode: 'queue', queue, jobId };
     }

@@ -12,6 +12,11 @@ export interface SendSuccess {
   id: string;
   /** The queue's job id, when queued: the `idempotencyKey`, or else `id` (as the queue stores it). */
   jobId?: string;
+  /**
+   * True when the `idempotencyKey` named an email queued before: nothing new was queued
+   * (and no `queued` event fired), and `id` and `messageId` are that email's.
+   */
+  duplicate?: true;
   /** The RFC 5322 Message-ID. */
   messageId?: string;
   /** Delivered synchronously or queued. */

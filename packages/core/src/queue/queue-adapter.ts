@@ -16,6 +16,17 @@ export interface EnqueueOptions {
   delayMs: number;
 }
 
+/** What an enqueue stored, or found stored. */
+export interface EnqueuedJob {
+  /** The job id. */
+  id: string;
+  /**
+   * When the job id was taken (an idempotency key seen before) and nothing was stored:
+   * the email queued under it first, which is the one that goes out.
+   */
+  existing?: { id: string; messageId: string };
+}
+
 /** Lifecycle reports an in-process queue gives back to the mailer's events. */
 export interface QueueEventSink {
   sending(job: EmailJob): void;
@@ -73,8 +84,8 @@ export interface QueueAdapter {
    * Must not do I/O: it is read every 50 ms while sends wait.
    */
   isStarting?(): boolean;
-  /** Stores a job. */
-  enqueue(job: EmailJob, opts: EnqueueOptions): Promise<{ id: string }>;
+  /** Stores a job, or finds the one stored under its id already (see {@link EnqueuedJob}). */
+  enqueue(job: EmailJob, opts: EnqueueOptions): Promise<EnqueuedJob>;
   /**
    * Stores several jobs in one round trip, returning one entry per item in order: its
    * id, or the `QueueError` that refused that item alone (too large, a failed
@@ -84,7 +95,7 @@ export interface QueueAdapter {
    */
   enqueueMany?(
     items: ReadonlyArray<{ job: EmailJob; opts: EnqueueOptions }>,
-  ): Promise<Array<{ id: string } | { error: QueueError }>>;
+  ): Promise<Array<EnqueuedJob | { error: QueueError }>>;
   /** Called once by the mailer that uses this queue, for queues that deliver in-process. */
   bind?(context: QueueContext): void;
   /** Waits until every queued job has been handled, for in-process queues. */

@@ -3,7 +3,7 @@ import type { DeliveryOptions } from '../message/delivery-options.js';
 import { AvailabilityProbe, type AvailabilityProbeOptions } from './availability-probe.js';
 import { detectQueueFromEnv } from './detect-queue-from-env.js';
 import type { EmailJob } from './email-job.js';
-import type { EnqueueOptions, QueueAdapter, QueueContext } from './queue-adapter.js';
+import type { EnqueuedJob, EnqueueOptions, QueueAdapter, QueueContext } from './queue-adapter.js';
 
 /** Where one send goes. */
 export type Route =
@@ -19,7 +19,15 @@ interface ActiveQueue {
 export type RoutingOptions = Pick<DeliveryOptions, 'background' | 'delayMs' | 'idempotencyKey'>;
 
 /** Outcome of an enqueue attempt the mailer acts on. */
-export type EnqueueOutcome = { queued: true; jobId: string } | { queued: false; reason: string };
+export type EnqueueOutcome =
+  | { queued: true; jobId: string; existing?: EnqueuedJob['existing'] }
+  | { queued: false; reason: string };
+
+const queuedOutcome = ({ id, existing }: EnqueuedJob): EnqueueOutcome => ({
+  queued: true,
+  jobId: id,
+  ...(existing === undefined ? {} : { existing }),
+});
 
 // Only a queue can wait (delay) or be told to (background: true).
 const needsQueue = (options: RoutingOptions): boolean =>
@@ -154,8 +162,7 @@ export class QueueRouter {
     options: RoutingOptions,
   ): Promise<EnqueueOutcome> {
     try {
-      const { id } = await adapter.enqueue(job, enqueueOptions);
-      return { queued: true, jobId: id };
+      return queuedOutcome(await adapter.enqueue(job, enqueueOptions));
     } catch (error) {
       return this.#recover(error, adapter, options);
     }
@@ -183,7 +190,7 @@ export class QueueRouter {
       return Promise.all(
         items.map(async ({ options }, position): Promise<EnqueueOutcome | MailroomError> => {
           const entry = stored[position];
-          if (entry !== undefined && 'id' in entry) return { queued: true, jobId: entry.id };
+          if (entry !== undefined && 'id' in entry) return queuedOutcome(entry);
           const refusal =
             entry?.error ?? new QueueError('QUEUE_ENQUEUE_FAILED', `no result for job ${position}`);
           return this.#recover(refusal, adapter, options).catch(
