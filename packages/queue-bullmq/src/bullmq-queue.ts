@@ -90,7 +90,7 @@ export class BullmqQueue implements QueueAdapter {
     );
     const added = stored as AddedJob;
     if (added.earlierState === 'failed') await this.#refuseFailed(added.id);
-    return this.#enqueued(job, added);
+    return this.#enqueued(job, opts, added);
   }
 
   /**
@@ -122,7 +122,8 @@ export class BullmqQueue implements QueueAdapter {
         const index = accepted[position] as number;
         try {
           if (added.earlierState === 'failed') await this.#refuseFailed(added.id);
-          results[index] = await this.#enqueued((items[index] as { job: EmailJob }).job, added);
+          const { job, opts } = items[index] as { job: EmailJob; opts: EnqueueOptions };
+          results[index] = await this.#enqueued(job, opts, added);
         } catch (error) {
           results[index] = { error: error as QueueError };
         }
@@ -177,10 +178,11 @@ export class BullmqQueue implements QueueAdapter {
     }
   }
 
-  // An earlier job found under the id is the email that goes out: the result names it.
-  async #enqueued(job: EmailJob, added: AddedJob): Promise<EnqueuedJob> {
-    const { id, earlierState } = added;
-    if (earlierState === undefined || earlierState === 'unknown') return { id };
+  // Another email found under an idempotency key is the one that goes out: the result
+  // names it. Read after the add, for the state read before it misses a job stored in
+  // between (a concurrent first send of the key, the same key twice in one batch).
+  async #enqueued(job: EmailJob, opts: EnqueueOptions, { id }: AddedJob): Promise<EnqueuedJob> {
+    if (opts.jobId === job.id) return { id };
     const stored = await this.#producer.storedEmail(id).catch(() => undefined);
     return stored === undefined || stored.id === job.id ? { id } : { id, existing: stored };
   }

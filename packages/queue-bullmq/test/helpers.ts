@@ -13,6 +13,7 @@ import {
   toEmailJob,
 } from '@mailroom/core';
 import {
+  type BullmqQueue,
   type JobOutcome,
   openQueueAdmin,
   type QueueConnectionOptions,
@@ -21,6 +22,7 @@ import {
 import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '@mailroom/testkit';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { expect } from 'vitest';
 
 /** The machine's Redis and PostgreSQL, which these tests require. */
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -323,4 +325,26 @@ export async function startRelay(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Sends one idempotency key twice at once, and another twice in one batch: each time
+ * one job is stored, and the other result names its email as `existing`.
+ */
+export async function expectRepeatedKeysNamed(queue: BullmqQueue): Promise<void> {
+  const [a, b, c, d] = await Promise.all(['A', 'B', 'C', 'D'].map((n) => emailJob(`Key ${n}`)));
+  const named = (job: EmailJob) => ({ id: job.id, messageId: job.messageId });
+  const raced = await Promise.all(
+    [a, b].map((job) => queue.enqueue(job as EmailJob, enqueueOptions('race:1'))),
+  );
+  expect(raced.map((result) => result.id)).toEqual(['race%3A1', 'race%3A1']);
+  const [first, second] = raced.map((result) => result.existing);
+  expect(first === undefined ? second : first).toEqual(
+    first === undefined ? named(a as EmailJob) : named(b as EmailJob),
+  );
+  expect([first, second].filter((existing) => existing === undefined)).toHaveLength(1);
+  const batch = await queue.enqueueMany(
+    [c, d].map((job) => ({ job: job as EmailJob, opts: enqueueOptions('batch:1') })),
+  );
+  expect(batch).toEqual([{ id: 'batch%3A1' }, { id: 'batch%3A1', existing: named(c as EmailJob) }]);
 }

@@ -9,6 +9,7 @@ import {
   Cleanup,
   emailJob,
   enqueueOptions,
+  expectRepeatedKeysNamed,
   freePort,
   POSTGRES_URL,
   requirePostgres,
@@ -83,6 +84,10 @@ describe('BullMQ queue on PostgreSQL', () => {
       jobs.map((job) => job.messageId).sort(),
     );
     expect(outcomes.filter((o) => o.status === 'retry')).toHaveLength(1);
+  });
+
+  it('names the email stored for a key sent twice at once, or twice in one batch', async () => {
+    await expectRepeatedKeysNamed(await postgresQueue('pgkeys'));
   });
 
   it('refuses a repeated idempotency key whose job failed; retry-failed sends it again', async () => {

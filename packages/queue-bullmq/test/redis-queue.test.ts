@@ -23,6 +23,7 @@ import {
   Cleanup,
   emailJob,
   enqueueOptions,
+  expectRepeatedKeysNamed,
   REDIS_URL,
   requireRedis,
   startDeliverer,
@@ -183,6 +184,10 @@ describe('BullMQ queue on Redis', () => {
     await sink.waitFor(2);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sink.messages.map((m) => m.parsed.subject)).toEqual(['Once', 'Once']);
+  });
+
+  it('names the email stored for a key sent twice at once, or twice in one batch', async () => {
+    await expectRepeatedKeysNamed(redisQueue());
   });
 
   it('honours delay', async () => {

@@ -73,6 +73,10 @@ const TEXT_READING_FILTERS = [
   'wordcount',
 ];
 
+// The argument these filters put into their output (replace's replacement, truncate's
+// ending), by position: a context value there must stay inert, as anywhere.
+const INSERTED_ARGUMENT: Readonly<Record<string, number>> = { replace: 2, truncate: 3 };
+
 const LINE_BREAK = /\r\n|\n/g;
 const BR = '<br />\n';
 
@@ -137,15 +141,25 @@ export function addPlaceholderAwareFilters(
     if (Array.isArray(result)) return result.map(asValues);
     return isText(result) ? new SafeString(placeholders.write(String(result))) : result;
   };
+  // Into output that is markup (a macro's, or holding values), the inserted argument
+  // goes as a value: plain text. Whitespace alone (a Markdown line break) stays as it is.
+  const insertingValues = (args: unknown[], position: number | undefined): unknown[] => {
+    const inserted = position === undefined ? undefined : args[position];
+    const intoMarkup = args[0] instanceof SafeString || holdsValues(args[0]);
+    if (typeof inserted !== 'string' || inserted.trim() === '' || !intoMarkup) return args;
+    return args.map((arg, index) => (index === position ? placeholders.write(inserted) : arg));
+  };
   for (const name of TEXT_READING_FILTERS) {
     const filter = env.getFilter(name) as Filter;
+    const position = INSERTED_ARGUMENT[name];
     env.addFilter(name, function placeholderReading(this: unknown, ...args: unknown[]) {
-      if (!args.some(holdsValues)) return filter.apply(this, args);
+      const written = insertingValues(args, position);
+      if (!args.some(holdsValues)) return filter.apply(this, written);
       const result = filter.apply(this, args.map(restore));
       if (!isText(result)) return asValues(result);
       // Over the placeholders, the filter keeps the author's markup (a macro's link
       // through replace): that output is kept when it reads as the text part does.
-      const asWritten = filter.apply(this, args);
+      const asWritten = filter.apply(this, written);
       return isText(asWritten) && placeholders.restore(String(asWritten)) === String(result)
         ? asWritten
         : asValues(result);

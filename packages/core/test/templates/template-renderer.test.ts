@@ -708,6 +708,31 @@ describe('escaping', () => {
       }
     });
 
+    it("writes what replace puts in and truncate's ending into markup as values", async () => {
+      const value = '[x](javascript:alert(1)) <img src=x onerror=alert(1)>';
+      const inert = '[x](javascript:alert(1)) &lt;img src=x onerror=alert(1)&gt;';
+      const sources: Array<[string, string]> = [
+        [
+          '{% macro m(v) %}Hello {{ v }}{% endmacro %}{{ m(who) | truncate(3, true, v) }}',
+          `Hel${inert}`,
+        ],
+        ['{% macro m() %}Hi NAME{% endmacro %}{{ m() | replace("NAME", v) }}', `Hi ${inert}`],
+        [
+          '{% macro box() %}{{ caller() | replace("NAME", v) }}{% endmacro %}{% call box() %}Hi **{{ who }}** NAME{% endcall %}',
+          `Hi <strong>Ada</strong> ${inert}`,
+        ],
+      ];
+      for (const [source, html] of sources) {
+        expect((await render(source, { v: value, who: 'Ada' })).html).toBe(`<p>${html}</p>\n`);
+      }
+      // Whitespace is put in as it is: here a Markdown line break.
+      const broken = await render(
+        '{% macro lines() %}{{ caller() | replace("\n", "  \n") }}{% endmacro %}{% call lines() %}one {{ who }}\ntwo{% endcall %}',
+        { who: 'Ada' },
+      );
+      expect(broken.html).toBe('<p>one Ada<br>two</p>\n');
+    });
+
     it("keeps the author's markup in a macro through replace and truncate", async () => {
       const rendered = await render(
         [
