@@ -99,9 +99,10 @@ export class LargeAttachmentStorage {
     added: AddedJob,
   ): Promise<void> {
     const refs = contents?.map(({ ref }) => ref) ?? [];
-    // No earlier job was read (unkeyed) or found: the stored job is ours.
-    const { earlierState } = added;
-    if (refs.length === 0 || earlierState === undefined || earlierState === 'unknown') return;
+    // Unkeyed (no earlier state was asked for): the stored job is ours. A keyed one is
+    // read back even when no earlier job was seen before the add: a concurrent send of
+    // the key, or the same key earlier in the batch, may have stored one in between.
+    if (refs.length === 0 || added.earlierState === undefined) return;
     const owner = await this.#producer.storedEmail(added.id).then(
       (stored) => stored?.id,
       () => job.id,

@@ -259,6 +259,17 @@ describe.each([onRedis, onPostgres])('large attachments on $label', (store) => {
     expect(receivedDigests(sink)).toEqual(sentDigests);
   });
 
+  it('deletes the content of a key repeated in one batch, which no earlier state shows', async () => {
+    const queue = await queueFor();
+    const first = await jobWithAttachments('First');
+    const again = await jobWithAttachments('Again', randomBytes(LARGE.length));
+    const results = await queue.enqueueMany(
+      [first, again].map((job) => ({ job, opts: enqueueOptions('invoice:2') })),
+    );
+    expect(results[1]).toMatchObject({ existing: { id: first.id } });
+    expect(await store.contentRefs(queue.name)).toEqual([`${first.id}:0`]);
+  });
+
   it('refuses with QUEUE_UNAVAILABLE, storing nothing, while the datastore is away', async () => {
     const queue = bullmqQueue({ ...(await store.away()), name: uniqueName('away') });
     cleanup.add(() => queue.close());

@@ -724,6 +724,8 @@ describe('escaping', () => {
       ];
       for (const [source, html] of sources) {
         expect((await render(source, { v: value, who: 'Ada' })).html).toBe(`<p>${html}</p>\n`);
+        // A list or an object is put in as its text: a value too.
+        expect((await render(source, { v: [value], who: 'Ada' })).html).toBe(`<p>${html}</p>\n`);
       }
       // Whitespace is put in as it is: here a Markdown line break.
       const broken = await render(
@@ -731,6 +733,23 @@ describe('escaping', () => {
         { who: 'Ada' },
       );
       expect(broken.html).toBe('<p>one Ada<br>two</p>\n');
+    });
+
+    it('puts plain text in as it is, so that later filters and $1 patterns work on it', async () => {
+      const rendered = await render(
+        [
+          '{% macro body() %}Hello **{name}**, order {id}: ada@example.com{% endmacro %}',
+          '{{ body() | replace("{name}", "Ada") | replace("{id}", "42") | truncate(60) }}',
+          // A RegExp replace gives text, not markup, as nunjucks has it.
+          ' / {{ body() | replace(r/(\\w+)@/, "$1 at ") }}',
+          ' / {{ (body() | replace("{name}", "Ada")).slice(0, 11) }}',
+        ].join(''),
+        {},
+      );
+      const mail = '<a href="mailto:ada@example.com">ada@example.com</a>';
+      expect(rendered.html).toBe(
+        `<p>Hello <strong>Ada</strong>, order 42: ${mail} / Hello **{name}**, order {id}: ada at example.com / Hello **Ada</p>\n`,
+      );
     });
 
     it("keeps the author's markup in a macro through replace and truncate", async () => {
