@@ -76,10 +76,6 @@ const TEXT_READING_FILTERS = [
 // The argument these filters put into their output (replace's replacement, truncate's
 // ending), by position: a context value there must stay inert, as anywhere.
 const INSERTED_ARGUMENT: Readonly<Record<string, number>> = { replace: 2, truncate: 3 };
-// Text that is no markup wherever it lands, whoever wrote it: no brackets, quotes,
-// entities, emphasis, schemes (`:`), mail addresses (`@`) or `www.` autolinks.
-const PLAIN_TEXT = /^[\p{L}\p{M}\p{N} \t,.;?$%+/-]*$/u;
-const isPlainText = (text: string): boolean => PLAIN_TEXT.test(text) && !/www\./i.test(text);
 
 const LINE_BREAK = /\r\n|\n/g;
 const BR = '<br />\n';
@@ -145,15 +141,16 @@ export function addPlaceholderAwareFilters(
     if (Array.isArray(result)) return result.map(asValues);
     return isText(result) ? new SafeString(placeholders.write(String(result))) : result;
   };
-  // The inserted argument goes in as a value, unless it cannot be markup: plain text (a
-  // literal such as "Ada", so `$1` patterns and later filters work on it), whitespace
-  // alone (a Markdown line break), a number, or what the author marked safe.
+  // The inserted argument goes in as a value, a literal as much as a context value (the
+  // two look alike here, and even plain letters become markup beside the author's `<` or
+  // `[`); only whitespace alone (a Markdown line break), a number, or what the author
+  // marked safe goes in as it is.
   const insertingValues = (args: unknown[], position: number | undefined): unknown[] => {
     const inserted = position === undefined ? undefined : args[position];
     if (inserted === undefined || inserted === null || typeof inserted === 'number') return args;
     if (inserted instanceof SafeString) return args;
     const text = String(inserted);
-    if (text.trim() === '' || isPlainText(text)) return args;
+    if (text.trim() === '') return args;
     return args.map((arg, index) => (index === position ? placeholders.write(text) : arg));
   };
   for (const name of TEXT_READING_FILTERS) {
