@@ -69,6 +69,7 @@ export type {
   EnqueueOptions,
   QueueAdapter,
   QueueContext,
+  QueuedEmail,
   QueueEventSink,
 } from './queue/queue-adapter.js';
 export {

@@ -1,16 +1,11 @@
-import { type EmailJob, QueueError } from '@mailroom/core';
+import { type EmailJob, type QueuedEmail, QueueError } from '@mailroom/core';
 import type { DefaultJobOptions, JobState, JobsOptions, PostgresPoolConfig } from 'bullmq';
 import type { AttachmentContentStore } from './attachment-content-store.js';
 import { addAllJobs, addOneJob, type WriteJobs } from './job-writes.js';
 import { loadBullmq } from './load-bullmq.js';
 import { PostgresAttachmentContentStore } from './postgres-attachment-content-store.js';
 import { postgresRoleConfig } from './postgres-connection.js';
-import {
-  type AddedJob,
-  type QueueProducer,
-  type StoredEmail,
-  storedEmailOf,
-} from './queue-producer.js';
+import { type AddedJob, type QueueProducer, storedEmailOf } from './queue-producer.js';
 import { type JobEntry, storeWithEarlierStates } from './store-with-earlier-states.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -185,7 +180,7 @@ export class PostgresProducer implements QueueProducer {
     return this.#content.store;
   }
 
-  async storedEmail(jobId: string): Promise<StoredEmail | undefined> {
+  async storedEmail(jobId: string): Promise<QueuedEmail | undefined> {
     const job = await (await this.#open()).getJob(jobId);
     return job === undefined ? undefined : storedEmailOf(job.data);
   }

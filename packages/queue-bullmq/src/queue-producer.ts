@@ -1,4 +1,4 @@
-import type { EmailJob } from '@mailroom/core';
+import type { EmailJob, QueuedEmail } from '@mailroom/core';
 import type { JobState, JobsOptions } from 'bullmq';
 import type { AttachmentContentStore } from './attachment-content-store.js';
 
@@ -14,14 +14,8 @@ export interface AddedJob {
   earlierState?: JobState | 'unknown';
 }
 
-/** Which email a stored job delivers. */
-export interface StoredEmail {
-  id: string;
-  messageId: string;
-}
-
-/** Reads {@link StoredEmail} from a job's data, as BullMQ stores it. */
-export function storedEmailOf(data: unknown): StoredEmail | undefined {
+/** Reads which email a job delivers from its data, as BullMQ stores it. */
+export function storedEmailOf(data: unknown): QueuedEmail | undefined {
   const { id, messageId } = (data ?? {}) as { id?: unknown; messageId?: unknown };
   return typeof id === 'string' && typeof messageId === 'string' ? { id, messageId } : undefined;
 }
@@ -52,7 +46,7 @@ export interface QueueProducer {
    */
   contentStore(): Promise<AttachmentContentStore>;
   /** The email (`EmailJob.id` and `messageId`) of the job stored under `jobId`, if any. */
-  storedEmail(jobId: string): Promise<StoredEmail | undefined>;
+  storedEmail(jobId: string): Promise<QueuedEmail | undefined>;
   /** A stored job's state, `unknown` when there is none. */
   state(jobId: string): Promise<JobState | 'unknown'>;
   /** Why a stored job last failed, if it did. */

@@ -1,15 +1,10 @@
-import { type EmailJob, QueueError } from '@mailroom/core';
+import { type EmailJob, type QueuedEmail, QueueError } from '@mailroom/core';
 import type { DefaultJobOptions, JobState, JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AttachmentContentStore } from './attachment-content-store.js';
 import { addAllJobs, addOneJob, type WriteJobs } from './job-writes.js';
 import { loadBullmq } from './load-bullmq.js';
-import {
-  type AddedJob,
-  type QueueProducer,
-  type StoredEmail,
-  storedEmailOf,
-} from './queue-producer.js';
+import { type AddedJob, type QueueProducer, storedEmailOf } from './queue-producer.js';
 import type { RedisTarget } from './queue-target.js';
 import { RedisAttachmentContentStore } from './redis-attachment-content-store.js';
 import { openRedis } from './redis-connection.js';
@@ -182,7 +177,7 @@ export class RedisProducer implements QueueProducer {
     return (await this.#bullmq()).content;
   }
 
-  async storedEmail(jobId: string): Promise<StoredEmail | undefined> {
+  async storedEmail(jobId: string): Promise<QueuedEmail | undefined> {
     // Large attachments are out of the job, so its data is small enough to read.
     const { queue } = await this.#bullmq();
     const data = await this.#client.hget(queue.toKey(jobId), 'data');

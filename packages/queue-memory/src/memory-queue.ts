@@ -8,6 +8,7 @@ import {
   MailroomError,
   type QueueAdapter,
   type QueueContext,
+  type QueuedEmail,
   QueueError,
   retryDeferredRecipients,
 } from '@mailroom/core';
@@ -16,8 +17,6 @@ import type { MemoryQueueOptions } from './memory-queue-options.js';
 
 // The longest delay one Node timer waits for.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-type QueuedEmail = NonNullable<EnqueuedJob['existing']>;
 
 interface Entry {
   job: EmailJob;
@@ -240,9 +239,9 @@ export class MemoryQueue implements QueueAdapter {
     this.#closed = true;
     const deadline = Date.now() + this.#closeTimeoutMs;
     this.#closeDeadline = deadline;
-    this.#abandon(deadline);
+    this.#abandon(deadline, false);
     await this.#drainWithin(this.#closeTimeoutMs);
-    this.#abandon(Number.NEGATIVE_INFINITY);
+    this.#abandon(Number.NEGATIVE_INFINITY, true);
     // Left: deliveries under way, whose retries are past the deadline and not queued.
     await this.#drainWithin(this.#closeTimeoutMs);
   }
@@ -258,9 +257,9 @@ export class MemoryQueue implements QueueAdapter {
     clearTimeout(timer);
   }
 
-  // Drops the delayed jobs and retries due at or after `dueFrom`, and, once nothing more
-  // is waited for (`dueFrom` of -Infinity), the jobs ready to run, reporting each failed.
-  #abandon(dueFrom: number): void {
+  // Drops the delayed jobs and retries due at or after `dueFrom`, and the jobs ready to
+  // run when `ready` is set, reporting each failed.
+  #abandon(dueFrom: number, ready: boolean): void {
     const abandoned: Entry[] = [];
     for (const [timer, { entry, dueAt }] of this.#timers) {
       if (dueAt < dueFrom) continue;
@@ -268,9 +267,7 @@ export class MemoryQueue implements QueueAdapter {
       this.#timers.delete(timer);
       abandoned.push(entry);
     }
-    if (dueFrom === Number.NEGATIVE_INFINITY) {
-      for (const list of this.#ready.values()) abandoned.push(...list.splice(0));
-    }
+    if (ready) for (const list of this.#ready.values()) abandoned.push(...list.splice(0));
     for (const entry of abandoned) {
       const error = new QueueError(
         'QUEUE_UNAVAILABLE',

@@ -16,6 +16,14 @@ export interface EnqueueOptions {
   delayMs: number;
 }
 
+/** Which email a queued job delivers. */
+export interface QueuedEmail {
+  /** The email's id (`EmailJob.id`). */
+  id: string;
+  /** Its Message-ID. */
+  messageId: string;
+}
+
 /** What an enqueue stored, or found stored. */
 export interface EnqueuedJob {
   /** The job id. */
@@ -24,7 +32,7 @@ export interface EnqueuedJob {
    * When the job id was taken (an idempotency key seen before) and nothing was stored:
    * the email queued under it first, which is the one that goes out.
    */
-  existing?: { id: string; messageId: string };
+  existing?: QueuedEmail;
 }
 
 /** Lifecycle reports an in-process queue gives back to the mailer's events. */

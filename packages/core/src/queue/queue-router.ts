@@ -3,7 +3,13 @@ import type { DeliveryOptions } from '../message/delivery-options.js';
 import { AvailabilityProbe, type AvailabilityProbeOptions } from './availability-probe.js';
 import { detectQueueFromEnv } from './detect-queue-from-env.js';
 import type { EmailJob } from './email-job.js';
-import type { EnqueuedJob, EnqueueOptions, QueueAdapter, QueueContext } from './queue-adapter.js';
+import type {
+  EnqueuedJob,
+  EnqueueOptions,
+  QueueAdapter,
+  QueueContext,
+  QueuedEmail,
+} from './queue-adapter.js';
 
 /** Where one send goes. */
 export type Route =
@@ -20,7 +26,7 @@ export type RoutingOptions = Pick<DeliveryOptions, 'background' | 'delayMs' | 'i
 
 /** Outcome of an enqueue attempt the mailer acts on. */
 export type EnqueueOutcome =
-  | { queued: true; jobId: string; existing?: EnqueuedJob['existing'] }
+  | { queued: true; jobId: string; existing?: QueuedEmail }
   | { queued: false; reason: string };
 
 const queuedOutcome = ({ id, existing }: EnqueuedJob): EnqueueOutcome => ({

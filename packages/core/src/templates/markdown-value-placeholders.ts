@@ -3,6 +3,7 @@ import { escapeHtml } from './escape-html.js';
 
 const LETTER_X = 0x78;
 const FRAGMENT_LENGTH = 8;
+const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
 
 // Lower-case letters and digits only, which marked leaves alone; `randomInt` is unbiased.
 function randomBase36(length: number): string {
@@ -10,7 +11,6 @@ function randomBase36(length: number): string {
   for (let index = 0; index < length; index += 1) text += randomInt(36).toString(36);
   return text;
 }
-const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
 
 // What a value right after a raw `<` gets instead: the bracket as text.
 const ESCAPED_OPEN = '&lt;';
